@@ -1,0 +1,204 @@
+# pathdiag - MTU and path diagnostics.  Plain GNU make; `make help` lists
+# the targets.  Sources are found by wildcard: a new lib/src/*.c joins the
+# library, a new tests/unit/test_*.c becomes a test binary, a new
+# tools/NAME/*.c joins tool NAME, a new tests/fuzz/fuzz_*.c a fuzz target.
+
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
+SOVERSION := 0
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DESTDIR ?=
+
+CC ?= cc
+BUILD ?= build
+CFLAGS ?= -O2 -g
+# CI (CI=true) and `make WERROR=1` turn warnings into errors.
+ifneq ($(filter true 1,$(CI) $(WERROR)),)
+  WERRFLAG := -Werror
+endif
+WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wold-style-definition -Wpointer-arith \
+	-Wno-missing-field-initializers
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+ifeq ($(SAN),1)
+  CFLAGS += $(SAN_FLAGS)
+  LDFLAGS += $(SAN_FLAGS)
+endif
+
+PKGS := libpcap libmnl jansson
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcap -lmnl -ljansson)
+CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DPD_VERSION='"$(VERSION)"' -fPIC \
+	-Ilib/include -Ilib/src -Itools/common $(WARN) $(WERRFLAG) $(PKG_CFLAGS) $(CFLAGS) \
+	-MMD -MP
+
+ifeq ($(V),1)
+  Q :=
+  say :=
+else
+  Q := @
+  say = @printf '  %-7s %s\n' $(1) $(2);
+endif
+
+LIB_SRC := $(sort $(wildcard lib/src/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_A := $(BUILD)/libpathdiag.a
+LIB_SO := $(BUILD)/libpathdiag.so.$(SOVERSION)
+
+TOOLS := mtuprobe tunsniff nattrace
+TOOL_BINS := $(TOOLS:%=$(BUILD)/%)
+
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# Helpers shared by the unit tests (pcap writers, fixtures), not tests.
+TESTLIB_SRC := $(sort $(wildcard tests/common/*.c))
+TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(BUILD)/%.o)
+CONF_BIN := $(BUILD)/tests/conformance
+CONF_SRC := $(sort $(wildcard tests/conformance/*.c))
+
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_SECONDS ?= 600
+FUZZ_SMOKE_RUNS ?= 20000
+
+CAPTURES ?= ../shared/captures
+
+.PHONY: all lib tools tests check unit unit-san conformance cli lab-check \
+	fuzz fuzz-build fuzz-smoke bench demo deps install uninstall clean help \
+	lint
+
+all: lib tools
+
+lib: $(LIB_A) $(LIB_SO) $(BUILD)/libpathdiag.pc
+tools: $(TOOL_BINS)
+tests: $(UNIT_BINS) $(CONF_BIN)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB_A): $(LIB_OBJ)
+	$(call say,AR,$@)rm -f $@; ar rcs $@ $^
+
+# Exports: every pd_* symbol, nothing else (lib/libpathdiag.map).
+$(LIB_SO): $(LIB_OBJ) lib/libpathdiag.map
+	$(call say,LD,$@)$(CC) -shared -Wl,-soname,libpathdiag.so.$(SOVERSION) \
+		-Wl,--version-script=lib/libpathdiag.map $(LDFLAGS) -o $@ \
+		$(LIB_OBJ) $(PKG_LIBS)
+	@ln -sf libpathdiag.so.$(SOVERSION) $(BUILD)/libpathdiag.so
+
+$(BUILD)/libpathdiag.pc: lib/libpathdiag.pc.in Makefile
+	@mkdir -p $(dir $@)
+	$(call say,GEN,$@)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+# Each tool is every .c under tools/NAME/ linked with the static library.
+.SECONDEXPANSION:
+# tools/common/*.c (option parsing, error printing, output) joins every tool.
+TOOLCOMMON_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tools/common/*.c))
+$(TOOL_BINS): $(BUILD)/%: $$(patsubst %.c,$(BUILD)/%.o,$$(wildcard tools/$$*/*.c)) $(TOOLCOMMON_OBJ) $(LIB_A)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(TESTLIB_OBJ) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(PKG_LIBS) -lm
+
+$(CONF_BIN): $(CONF_SRC:%.c=$(BUILD)/%.o) $(TESTLIB_OBJ) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+# ---- tests -------------------------------------------------------------
+# `make check`: dependencies, the build with warnings as errors, unit tests
+# plain and under ASan+UBSan, conformance against tshark's truth, CLI
+# black-box tests, a fuzz smoke run, then the namespace lab tests.
+check: deps
+	$(MAKE) WERROR=1 all tests
+	$(MAKE) unit
+	$(MAKE) BUILD=build/san SAN=1 WERROR=1 unit
+	$(MAKE) conformance
+	$(MAKE) BUILD=build/san SAN=1 WERROR=1 conformance
+	$(MAKE) cli
+	$(MAKE) fuzz-smoke
+	$(MAKE) lab-check
+	@echo "make check: all stages passed"
+
+unit: $(UNIT_BINS)
+	@sh tests/run-unit.sh $(UNIT_BINS)
+
+conformance: $(CONF_BIN)
+	$(CONF_BIN) $(CAPTURES)
+
+cli: all
+	@sh tests/cli/run.sh $(BUILD)
+
+lab-check: all
+	@sh tests/lab/run-tests.sh $(BUILD)
+
+# ---- fuzzing (clang libFuzzer, ASan+UBSan) -------------------------------
+FUZZ_CC ?= clang
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Ilib/include -Ilib/src \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	$(PKG_CFLAGS)
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(wildcard lib/src/*.h lib/include/pathdiag/*.h)
+	@mkdir -p $(dir $@)
+	$(call say,FUZZ,$@)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+# Seeds come from the real captures (tests/fuzz/seed.sh), corpora are kept
+# in tests/fuzz/corpus/NAME.
+fuzz: fuzz-build
+	@sh tests/fuzz/run.sh long $(FUZZ_SECONDS) $(CAPTURES) $(FUZZ_BINS)
+
+fuzz-smoke: fuzz-build
+	@sh tests/fuzz/run.sh smoke $(FUZZ_SMOKE_RUNS) $(CAPTURES) $(FUZZ_BINS)
+
+# ---- lab, demo, bench ----------------------------------------------------
+demo: deps all
+	@sh tests/lab/demo.sh $(BUILD)
+
+bench: deps all
+	@sh bench/run.sh $(BUILD)
+
+# ---- set-up ----------------------------------------------------------------
+deps:
+	@sh scripts/deps.sh
+
+# ---- install -----------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
+		$(DESTDIR)$(INCLUDEDIR)/pathdiag $(DESTDIR)$(PKGCONFIGDIR) \
+		$(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(TOOL_BINS) $(DESTDIR)$(BINDIR)/
+	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf libpathdiag.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libpathdiag.so
+	install -m 644 lib/include/pathdiag/*.h $(DESTDIR)$(INCLUDEDIR)/pathdiag/
+	install -m 644 $(BUILD)/libpathdiag.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	for m in docs/*.1; do [ -f "$$m" ] && install -m 644 "$$m" $(DESTDIR)$(MANDIR)/man1/ || true; done
+
+uninstall:
+	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%) \
+		$(DESTDIR)$(LIBDIR)/libpathdiag.a $(DESTDIR)$(LIBDIR)/libpathdiag.so* \
+		$(DESTDIR)$(PKGCONFIGDIR)/libpathdiag.pc $(TOOLS:%=$(DESTDIR)$(MANDIR)/man1/%.1)
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/pathdiag
+
+clean:
+	rm -rf build
+
+help:
+	@echo "targets: all lib tools tests check unit conformance cli lab-check"
+	@echo "         fuzz fuzz-smoke bench demo deps install uninstall clean"
+	@echo "vars:    V=1 (verbose) WERROR=1 SAN=1 BUILD=dir PREFIX DESTDIR"
+	@echo "         FUZZ_SECONDS (per target, make fuzz) CAPTURES=dir"
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
