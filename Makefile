@@ -79,7 +79,7 @@ all: lib tools
 
 lib: $(LIB_A) $(LIB_SO) $(BUILD)/libpathdiag.pc
 tools: $(TOOL_BINS)
-tests: $(UNIT_BINS) $(CONF_BIN)
+tests: $(UNIT_BINS) $(CONF_BIN) $(BUILD)/gencap
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -101,18 +101,31 @@ $(BUILD)/libpathdiag.pc: lib/libpathdiag.pc.in Makefile
 		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
 # Each tool is every .c under tools/NAME/ linked with the static library.
+# Keep intermediate objects (test .o files) between runs.
+.SECONDARY:
 .SECONDEXPANSION:
 # tools/common/*.c (option parsing, error printing, output) joins every tool.
 TOOLCOMMON_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tools/common/*.c))
-$(TOOL_BINS): $(BUILD)/%: $$(patsubst %.c,$(BUILD)/%.o,$$(wildcard tools/$$*/*.c)) $(TOOLCOMMON_OBJ) $(LIB_A)
+$(TOOL_BINS): $(BUILD)/%: $$(addprefix $(BUILD)/,$$(addsuffix .o,$$(basename $$(wildcard tools/$$*/*.c)))) $(TOOLCOMMON_OBJ) $(LIB_A)
 	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(TESTLIB_OBJ) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(PKG_LIBS) -lm
 
-$(CONF_BIN): $(CONF_SRC:%.c=$(BUILD)/%.o) $(TESTLIB_OBJ) $(LIB_A)
+# The binary is $(BUILD)/tests/conformance, so its objects cannot live in a
+# directory of that name.
+CONF_OBJ := $(CONF_SRC:tests/conformance/%.c=$(BUILD)/tests/conformance.o/%.o)
+$(BUILD)/tests/conformance.o/%.o: tests/conformance/%.c
 	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(CONF_BIN): $(CONF_OBJ) $(TESTLIB_OBJ) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+# Synthetic capture generator (tests/encode-tshark.sh, benchmarks).
+$(BUILD)/gencap: $(BUILD)/tests/tools/gencap.o $(TESTLIB_OBJ) $(LIB_A)
 	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 # ---- tests -------------------------------------------------------------
@@ -166,7 +179,11 @@ fuzz-smoke: fuzz-build
 demo: deps all
 	@sh tests/lab/demo.sh $(BUILD)
 
-bench: deps all
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+$(BENCH_BINS): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_A)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+bench: deps all $(BENCH_BINS) $(BUILD)/gencap
 	@sh bench/run.sh $(BUILD)
 
 # ---- set-up ----------------------------------------------------------------

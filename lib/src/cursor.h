@@ -91,7 +91,7 @@ static inline bool pd_cur_le32(struct pd_cursor *c, uint32_t *v)
 
 static inline bool pd_cur_le64(struct pd_cursor *c, uint64_t *v)
 {
-	uint32_t lo, hi;
+	uint32_t lo = 0, hi = 0;
 	if (!pd_cur_has(c, 8))
 		return false;
 	pd_cur_le32(c, &lo);

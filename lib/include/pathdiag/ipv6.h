@@ -58,7 +58,11 @@ struct pd_ipv6 {
 	uint8_t chain[PD_IPV6_MAX_EXT + 1];
 	uint8_t proto;        /* upper-layer protocol after the chain */
 	uint16_t hdr_len;     /* 40 + all extension headers */
-	/* Fragment header, if one is in the chain (the first one). */
+	/* Fragment header, if one is in the chain (the first one; but a later
+	 * one with M set or a non-zero offset replaces an atomic first one, so
+	 * that pd_ipv6_is_fragment() is true whenever the payload is a
+	 * fragment).  After a Fragment header with a non-zero offset the walk
+	 * stops: proto is that header's next header, hdr_len ends after it. */
 	bool has_frag;
 	uint32_t frag_ident;
 	uint16_t frag_off;    /* in 8-octet units, as on wire */
@@ -69,6 +73,9 @@ struct pd_ipv6 {
 	uint32_t payload_len; /* bytes after hdr_len present in the buffer, never
 				 more than plen allows */
 	bool truncated;       /* plen claims more than the buffer holds */
+	/* RFC 2675 Jumbo Payload option of the hop-by-hop header, else 0.
+	 * With plen == 0 it is the datagram length after the fixed header. */
+	uint32_t jumbo_len;
 };
 
 /* Decode the fixed header and walk the extension chain.  Stops at the first

@@ -40,6 +40,11 @@ enum pd_linktype {
 #define PD_ETHERTYPE_TEB 0x6558  /* transparent Ethernet bridging (gretap) */
 #define PD_ETHERTYPE_PPP 0x880b
 #define PD_ETHERTYPE_CMD 0x8909  /* Cisco MetaData */
+/* Not an EtherType (IEEE reserves 0xffff): the link header names a payload
+ * that has no EtherType (an SLL netlink frame, a NULL/LOOP address family
+ * other than IPv4/IPv6, an SLL protocol code below 0x0600 other than LLC).
+ * Not an error: the payload is simply not something we decode. */
+#define PD_ETHERTYPE_NONE 0xffff
 
 #define PD_MAX_VLAN 4
 
@@ -57,10 +62,15 @@ struct pd_link {
 	uint16_t sll_pkttype;   /* SLL packet type (0 host, 4 outgoing, ...) */
 	uint16_t sll_hatype;    /* SLL ARPHRD_ type */
 	uint32_t sll2_ifindex;  /* SLL2 interface index */
-	uint32_t null_family;   /* DLT_NULL/LOOP address family as read */
+	uint32_t null_family;   /* DLT_NULL/LOOP address family as read
+				   (NULL: after fixing the byte order) */
+	uint16_t eth_len;       /* 802.3 Length field when ethertype == 0 */
+	uint16_t sll_protocol;  /* SLL/SLL2 protocol field as on the wire */
 };
 
-/* Decode the link header of a frame of the given linktype. */
+/* Decode the link header of a frame of the given linktype.  DLT_RAW as
+ * pcap_datalink() reports it for a live capture (12, or 14 on OpenBSD) is
+ * accepted as LINKTYPE_RAW.  An unknown linktype is PD_ERR_UNSUPPORTED. */
 int pd_link_decode(int linktype, const uint8_t *buf, size_t len,
 		   struct pd_link *out, struct pd_error *err);
 

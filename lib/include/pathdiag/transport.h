@@ -58,6 +58,8 @@ struct pd_tcp {
 	bool opts_truncated;  /* options cut by the buffer or malformed: the
 				 ones before the problem are still reported */
 	uint16_t payload_len; /* payload bytes present in the buffer */
+	uint8_t hdr_present;  /* header bytes present: min(len, hdr_len), or
+				 for a partial decode the len it was given */
 };
 
 int pd_udp_decode(const uint8_t *buf, size_t len, struct pd_udp *out,
@@ -67,6 +69,17 @@ int pd_udp_decode(const uint8_t *buf, size_t len, struct pd_udp *out,
  * quoted TCP header in an ICMP error often lacks them). */
 int pd_tcp_decode(const uint8_t *buf, size_t len, struct pd_tcp *out,
 		  struct pd_error *err);
+
+/* For the TCP header quoted in an ICMP error, of which only the first 8
+ * bytes must be present (RFC 792; RFC 1812 4.3.2.3 asks for more).  With
+ * len >= 20 this is pd_tcp_decode().  Shorter, it fills the fields that fit
+ * (ports at 4 bytes, seq at 8, ack at 12, hdr_len at 13, flags at 14,
+ * window at 16, checksum at 18; the rest stay zero), sets hdr_present = len
+ * and opts_truncated (unless the data offset is known to be 5), and returns
+ * PD_OK.  Below 4 bytes it is PD_ERR_TRUNCATED; a present data offset below
+ * 5 is PD_ERR_MALFORMED. */
+int pd_tcp_decode_partial(const uint8_t *buf, size_t len, struct pd_tcp *out,
+			  struct pd_error *err);
 
 #ifdef __cplusplus
 }

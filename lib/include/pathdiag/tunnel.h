@@ -31,7 +31,8 @@ struct pd_gre {
 	uint16_t csum;
 	uint32_t key;         /* v1: payload length << 16 | call id */
 	uint32_t seq, ack;
-	uint8_t hdr_len;      /* 4..20 */
+	uint8_t hdr_len;      /* 4..16 */
+	uint16_t flags;       /* first 16 bits (flags and version) as on wire */
 };
 
 struct pd_vxlan {
@@ -42,9 +43,13 @@ struct pd_vxlan {
 
 struct pd_ppp {
 	uint16_t proto;       /* PPP protocol (0x0021 IPv4, 0x0057 IPv6) */
-	uint8_t hdr_len;      /* 2..4: address/control may be elided */
+	uint8_t hdr_len;      /* 1..4: address/control may be elided (ACFC)
+				 and the protocol compressed to 1 byte (PFC) */
 };
 
+/* GRE version 0 with the R bit (RFC 1701 routing) or versions 2..7 are
+ * PD_ERR_UNSUPPORTED; v0 with reserved0 bit 4 or 5 set (RFC 2784 says
+ * discard), or v1 without K or with C/R/s/recursion set, PD_ERR_MALFORMED. */
 int pd_gre_decode(const uint8_t *buf, size_t len, struct pd_gre *out,
 		  struct pd_error *err);
 int pd_vxlan_decode(const uint8_t *buf, size_t len, struct pd_vxlan *out,

@@ -8,7 +8,8 @@
  *       empty(0+16) mac1(16) mac2(16)
  *   3 cookie reply, 64 bytes: receiver(4) nonce(24) cookie(16+16)
  *   4 transport data, >= 32 bytes: receiver(4) counter(8, little-endian)
- *       encrypted packet (padded to 16) + tag(16); 32 bytes = keepalive
+ *       encrypted packet (padded to 16, but not past the sender's MTU)
+ *       + tag(16); 32 bytes = keepalive
  * Indices and the counter are little-endian on the wire.
  */
 #ifndef PATHDIAG_WIREGUARD_H
@@ -35,6 +36,7 @@ extern "C" {
 #define PD_WG_TAG_LEN 16
 #define PD_WG_DATA_MIN_LEN 32  /* header + tag: a keepalive */
 #define PD_WG_PADDING 16       /* plaintext padded to a multiple of this */
+#define PD_WG_MIN_MTU 68       /* smallest tunnel MTU (IPv4 minimum) */
 
 struct pd_wg {
 	uint8_t type;
@@ -43,13 +45,19 @@ struct pd_wg {
 	uint64_t counter;     /* data */
 	bool keepalive;       /* data message with empty payload */
 	uint16_t inner_len;   /* data: padded plaintext length (len - 32) */
+	bool mtu_clamped;     /* data: inner_len is not a multiple of 16, so
+				 padding stopped at the sender's tunnel MTU,
+				 which therefore equals inner_len */
 };
 
 /* Decode a UDP payload as a WireGuard message.  The message must have the
  * exact shape: a known type, zero reserved bytes, the exact length for the
- * handshake types, and for data a length of 32 + a multiple of 16.
- * Anything else is PD_ERR_MALFORMED, so this doubles as the recogniser
- * that finds WireGuard on any UDP port. */
+ * handshake types, and for data a length of 32 + a multiple of 16, or
+ * 32 + n with n >= PD_WG_MIN_MTU when the sender's padding stopped at its
+ * tunnel MTU (mtu_clamped; seen on every full-size packet of a default
+ * 1420-MTU tunnel).  Anything else, including a buffer too short to hold
+ * the type and reserved bytes, is PD_ERR_MALFORMED, so this doubles as the
+ * recogniser that finds WireGuard on any UDP port. */
 int pd_wg_decode(const uint8_t *buf, size_t len, struct pd_wg *out,
 		 struct pd_error *err);
 

@@ -1,0 +1,72 @@
+#!/bin/sh
+# bench/run.sh BUILD_DIR - `make bench`: figures side by side with the peer
+# tools, on the same input, in one run.
+#
+# Decoder throughput: gencap writes a deterministic capture (a mix of
+# WireGuard, ip6tnl and plain TCP/UDP); pd_dissect (bench/dissect_bench),
+# `tshark -r` and `tcpdump -r` each read the whole file once.  Wall time and
+# peak memory come from GNU time for all three alike.
+#
+# BENCH_PACKETS sets the capture size (default 1000000).
+set -eu
+
+build=${1:-build}
+packets=${BENCH_PACKETS:-1000000}
+work="$build/bench"
+mkdir -p "$work"
+cap="$work/mix-$packets.pcap"
+
+need() {
+	command -v "$1" >/dev/null 2>&1 || {
+		echo "bench: $1 is missing; run 'make deps' as root" >&2
+		exit 3
+	}
+}
+need tshark
+need tcpdump
+[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is missing; run 'make deps'" >&2; exit 3; }
+
+if [ ! -s "$cap" ]; then
+	echo "bench: generating $packets packets into $cap"
+	"$build/gencap" mix -o "$cap" --count "$packets" --seed 1
+fi
+bytes=$(wc -c < "$cap")
+
+# run NAME CMD... : wall seconds and peak RSS (KiB) of one command.
+run() {
+	name=$1
+	shift
+	/usr/bin/time -f '%e %M' -o "$work/time.$name" "$@" > "$work/out.$name" 2> "$work/err.$name" || {
+		echo "bench: $name failed: $(head -n 1 "$work/err.$name")" >&2
+		exit 3
+	}
+	read -r wall rss < "$work/time.$name"
+	echo "$name $wall $rss"
+}
+
+echo
+echo "== decoder throughput: $packets packets, $bytes bytes (same file for every tool)"
+printf '%-28s %12s %10s %14s %12s\n' tool packets wall_s packets/s peak_MiB
+for t in pathdiag tshark tcpdump; do
+	case $t in
+	pathdiag) set -- "$build/bench/dissect_bench" "$cap" ;;
+	tshark) set -- tshark -n -r "$cap" ;;
+	tcpdump) set -- tcpdump -n -r "$cap" ;;
+	esac
+	line=$(run "$t" "$@")
+	wall=$(echo "$line" | cut -d' ' -f2)
+	rss=$(echo "$line" | cut -d' ' -f3)
+	case $t in
+	pathdiag) n=$(cut -f1 "$work/out.$t"); label="pd_dissect (libpcap read)" ;;
+	tshark) n=$(wc -l < "$work/out.$t"); label="tshark -n -r" ;;
+	tcpdump) n=$(wc -l < "$work/out.$t"); label="tcpdump -n -r" ;;
+	esac
+	pps=$(awk -v n="$n" -v w="$wall" 'BEGIN { if (w > 0) printf "%.0f", n / w; else print "inf" }')
+	mib=$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')
+	printf '%-28s %12s %10s %14s %12s\n' "$label" "$n" "$wall" "$pps" "$mib"
+	[ "$n" = "$packets" ] || {
+		echo "bench: $label read $n packets, expected $packets" >&2
+		exit 3
+	}
+done
+echo "(pathdiag CPU-only loop: $(cut -f5 "$work/out.pathdiag") packets/s; decode errors: $(cut -f3 "$work/out.pathdiag"))"

@@ -1,0 +1,222 @@
+#!/bin/sh
+# tests/cli/run.sh BUILD_DIR - black-box tests of the tools' command line:
+# exact stderr lines, exit codes, --help/--version, --json documents, and
+# what happens when stdout cannot be written (closed, full disk, broken
+# pipe).  No test sends any network traffic.  Closes with
+# "cli: N passed, M failed" and exits non-zero when anything failed.
+#
+# The expected texts below are the specification of the interface (see the
+# man pages in docs/); they are not copied from the tools' output.
+#
+# Checks are shell code in single quotes, expanded when check() evals them
+# with the variables set just before:
+# shellcheck disable=SC2016,SC2034
+
+set -u
+
+B=${1:?usage: tests/cli/run.sh BUILD_DIR}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+T=$(mktemp -d "${TMPDIR:-/tmp}/pathdiag-cli.XXXXXX")
+trap 'rm -rf "$T"' EXIT INT TERM
+
+pass=0
+fail=0
+
+# What each tool says it cannot do yet.
+missing() {
+	case $1 in
+	mtuprobe) echo "path probing" ;;
+	tunsniff) echo "capture analysis" ;;
+	nattrace) echo "NAT and return-path tracing" ;;
+	esac
+}
+
+# run [REDIR] CMD...: run CMD with stdout to $T/out (or as REDIR says:
+# "closed", "full") and stderr to $T/err; sets rc.
+run() {
+	mode=normal
+	case $1 in closed|full) mode=$1; shift ;; esac
+	: >"$T/out"
+	case $mode in
+	normal) "$@" >"$T/out" 2>"$T/err" ;;
+	closed) "$@" >&- 2>"$T/err" ;;
+	full) "$@" >/dev/full 2>"$T/err" ;;
+	esac
+	rc=$?
+}
+
+# Checks print why they failed and return non-zero.
+rc_is() {
+	[ "$rc" -eq "$1" ] || { echo "exit code $rc, expected $1"; return 1; }
+}
+out_empty() {
+	[ ! -s "$T/out" ] || { echo "stdout not empty: $(head -c 200 "$T/out")"; return 1; }
+}
+err_empty() {
+	[ ! -s "$T/err" ] || { echo "stderr not empty: $(head -c 200 "$T/err")"; return 1; }
+}
+# err_is TEXT: stderr is exactly the one line TEXT.
+err_is() {
+	printf '%s\n' "$1" >"$T/want"
+	cmp -s "$T/err" "$T/want" || {
+		echo "stderr is '$(head -c 300 "$T/err")', expected '$1'"
+		return 1
+	}
+}
+# err_one_line_with TEXT: stderr is one line, and it contains TEXT.
+err_one_line_with() {
+	n=$(wc -l <"$T/err")
+	[ "$n" -eq 1 ] || { echo "stderr has $n lines: $(head -c 300 "$T/err")"; return 1; }
+	grep -qF -- "$1" "$T/err" || { echo "stderr '$(cat "$T/err")' lacks '$1'"; return 1; }
+}
+out_has() {
+	grep -qF -- "$1" "$T/out" || { echo "stdout lacks '$1'"; return 1; }
+}
+
+# json_error_doc TOOL VERSION ERROR: stdout is one valid JSON document that
+# reports ERROR as UNKNOWN.
+json_error_doc() {
+	python3 -c 'import json,sys; json.load(sys.stdin)' <"$T/out" ||
+		{ echo "stdout is not valid JSON"; return 1; }
+	python3 - "$T/out" "$@" 2>&1 <<'EOF'
+import json, sys
+path, tool, version, error = sys.argv[1:]
+doc = json.load(open(path))
+want = {"schema_version": 1, "tool": tool, "version": version,
+        "verdict": "UNKNOWN", "exit_code": 3, "error": error}
+for k, v in want.items():
+    if doc.get(k) != v:
+        sys.exit("%s is %r, expected %r" % (k, doc.get(k), v))
+if list(doc)[0] != "schema_version":
+    sys.exit("schema_version is not the first key")
+if doc.get("findings") != []:
+    sys.exit("findings is %r, expected []" % (doc.get("findings"),))
+EOF
+}
+
+# check NAME CHECKS: CHECKS is shell code run after the command.
+check() {
+	name=$1
+	shift
+	if why=$(eval "$*"); then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL: $name: $why"
+	fi
+}
+
+# Exit code of a command whose stdout is a pipe nobody reads.
+run_broken_pipe() {
+	python3 -c '
+import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run(sys.argv[1:], stdout=w, stderr=subprocess.PIPE)
+sys.stderr.buffer.write(p.stderr)
+sys.exit(p.returncode if p.returncode >= 0 else 128 - p.returncode)
+' "$@" 2>"$T/err"
+	rc=$?
+	: >"$T/out"
+}
+
+for t in mtuprobe tunsniff nattrace; do
+	bin=$B/$t
+	if [ ! -x "$bin" ]; then
+		fail=$((fail + 1))
+		echo "FAIL: $t: $bin missing (build with make BUILD=$B all)"
+		continue
+	fi
+	what="$(missing "$t") is not in this build yet (see --help)"
+
+	# --help / -h
+	for h in --help -h; do
+		run "$bin" "$h"
+		check "$t $h" 'rc_is 0 && err_empty && out_has "Usage: $t " &&
+			out_has "--json" && out_has "--quiet" && out_has "--version" &&
+			out_has "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN"'
+	done
+
+	# Every long option --help lists is in the man page too.
+	run "$bin" --help
+	grep -o -- '--[a-z][a-z-]*' "$T/out" | sort -u >"$T/longopts"
+	while read -r o; do
+		check "$t man page lists $o" \
+			'grep -qF -- "$(echo "$o" | sed "s/-/\\\\-/g")" "$ROOT/docs/$t.1" 2>/dev/null ||
+				{ echo "docs/$t.1 does not mention $o"; false; }'
+	done <"$T/longopts"
+
+	# --version / -V: "NAME VERSION (pathdiag)", one line.
+	run "$bin" --version
+	check "$t --version" 'rc_is 0 && err_empty &&
+		[ "$(wc -l <"$T/out")" -eq 1 ] &&
+		grep -qE "^$t [^ ]+ \(pathdiag\)\$" "$T/out" ||
+		{ echo "stdout: $(cat "$T/out")"; false; }'
+	version=$(sed -n "s/^$t \([^ ]*\) (pathdiag)\$/\1/p" "$T/out")
+	cp "$T/out" "$T/version"
+	run "$bin" -V
+	check "$t -V same as --version" 'rc_is 0 && cmp -s "$T/out" "$T/version"'
+	run "$bin" -qV
+	check "$t -qV (clustered)" 'rc_is 0 && cmp -s "$T/out" "$T/version"'
+
+	# Anything else: one honest line, UNKNOWN.
+	run "$bin"
+	check "$t without arguments" 'rc_is 3 && out_empty && err_is "$t: $what"'
+	run "$bin" -q
+	check "$t -q" 'rc_is 3 && out_empty && err_is "$t: $what"'
+
+	# Bad usage: exactly one line naming the option, exit 3, stdout empty.
+	run "$bin" --bogus
+	check "$t --bogus" \
+		'rc_is 3 && out_empty && err_is "$t: unknown option '\''--bogus'\''; see '\''$t --help'\''"'
+	run "$bin" --bogus=1
+	check "$t --bogus=1" \
+		'rc_is 3 && out_empty && err_is "$t: unknown option '\''--bogus'\''; see '\''$t --help'\''"'
+	run "$bin" -Z
+	check "$t -Z" \
+		'rc_is 3 && out_empty && err_is "$t: unknown option '\''-Z'\''; see '\''$t --help'\''"'
+	run "$bin" -qZ
+	check "$t -qZ (clustered)" \
+		'rc_is 3 && out_empty && err_is "$t: unknown option '\''-Z'\''; see '\''$t --help'\''"'
+	run "$bin" --json=yes
+	check "$t --json=yes" \
+		'rc_is 3 && out_empty && err_is "$t: option '\''--json'\'' takes no value; see '\''$t --help'\''"'
+	run "$bin" --json --bogus
+	check "$t --json --bogus (usage errors stay on stderr)" \
+		'rc_is 3 && out_empty && err_is "$t: unknown option '\''--bogus'\''; see '\''$t --help'\''"'
+	nl='
+'
+	run "$bin" "--bo${nl}gus"
+	check "$t option with a newline stays one line" \
+		'rc_is 3 && out_empty && err_is "$t: unknown option '\''--bo?gus'\''; see '\''$t --help'\''"'
+
+	# --json: one complete document, the error inside it, stderr quiet.
+	for j in "--json" "-q --json"; do
+		# shellcheck disable=SC2086 # $j is two words on purpose
+		run "$bin" $j
+		check "$t $j" 'rc_is 3 && err_empty && json_error_doc "$t" "$version" "$what"'
+	done
+
+	# stdout that cannot be written: exit 3, one line naming the problem.
+	for args in --help --version --json; do
+		run closed "$bin" $args
+		check "$t $args >&-" 'rc_is 3 &&
+			err_is "$t: cannot write to standard output: Bad file descriptor"'
+		run full "$bin" $args
+		check "$t $args >/dev/full" 'rc_is 3 &&
+			err_is "$t: cannot write to standard output: No space left on device"'
+		run_broken_pipe "$bin" $args
+		check "$t $args into a closed pipe" 'rc_is 3 &&
+			err_is "$t: cannot write to standard output: Broken pipe"'
+	done
+	# Without stdout output, a closed stdout changes nothing.
+	run closed "$bin"
+	check "$t >&- without output" 'rc_is 3 && err_is "$t: $what"'
+	# A closed stderr must not crash the tool either.
+	"$bin" --bogus >"$T/out" 2>&-
+	rc=$?
+	check "$t --bogus 2>&-" 'rc_is 3 && out_empty'
+done
+
+echo "cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

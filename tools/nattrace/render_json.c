@@ -1,0 +1,10 @@
+/* render_json.c - nattrace's result as a JSON document (schema in
+ * tools/common/render_json.c; nattrace's own fields are added here). */
+#include "nattrace.h"
+
+json_t *nattrace_render_json(const struct tool_ctx *ctx, const void *result)
+{
+	const struct nattrace_result *res = result;
+
+	return tool_report_json(ctx, &res->report);
+}
