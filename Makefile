@@ -146,13 +146,15 @@ check: deps
 unit: $(UNIT_BINS)
 	@sh tests/run-unit.sh $(UNIT_BINS)
 
-conformance: $(CONF_BIN)
+conformance: $(CONF_BIN) $(BUILD)/gencap
 	$(CONF_BIN) $(CAPTURES)
+	@sh tests/conformance-gen.sh $(BUILD)
+	@sh tests/encode-tshark.sh $(BUILD)
 
 cli: all
 	@sh tests/cli/run.sh $(BUILD)
 
-lab-check: all
+lab-check: all tests
 	@sh tests/lab/run-tests.sh $(BUILD)
 
 # ---- fuzzing (clang libFuzzer, ASan+UBSan) -------------------------------

@@ -256,17 +256,19 @@ static int walk_vxlan(struct walker *w, size_t off, size_t len, unsigned flags)
 }
 
 /* WireGuard has no port of its own: a UDP payload is WireGuard when it has
- * the exact shape of a message.  Only a complete payload can be judged, since
- * the handshake types are recognised by their exact length. */
+ * the exact shape of a message.  The shape is judged by the length the UDP
+ * header gives, as tshark does, so a message cut short (quoted in an ICMP
+ * error, or by the snap length) is still recognised from its header. */
 static int walk_wg(struct walker *w, const struct pd_udp *udp, size_t off, size_t len,
 		   unsigned flags)
 {
 	struct pd_wg wg;
 	struct pd_layer *l;
 
-	if ((size_t)udp->length != len + PD_UDP_HDR_LEN)
+	if (udp->length < PD_UDP_HDR_LEN || (size_t)udp->length < len + PD_UDP_HDR_LEN)
 		return PD_OK;
-	if (pd_wg_decode(w->frame + off, len, &wg, NULL) < 0)
+	if (pd_wg_decode_partial(w->frame + off, len, udp->length - PD_UDP_HDR_LEN, &wg,
+				 NULL) < 0)
 		return PD_OK; /* not WireGuard: an undecoded payload */
 	l = layer_slot(w, PD_LAYER_WG, off, flags);
 	if (!l)

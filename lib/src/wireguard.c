@@ -26,10 +26,27 @@
 int pd_wg_decode(const uint8_t *buf, size_t len, struct pd_wg *out,
 		 struct pd_error *err)
 {
-	struct pd_cursor c = pd_cur_init(buf, len);
+	return pd_wg_decode_partial(buf, len, len, out, err);
+}
+
+/* Bytes of each message type that hold the fields we report. */
+static size_t wg_fields_len(uint8_t type)
+{
+	switch (type) {
+	case PD_WG_INITIATION: return 8;   /* type, reserved, sender */
+	case PD_WG_RESPONSE: return 12;    /* ... receiver */
+	case PD_WG_COOKIE_REPLY: return 8; /* type, reserved, receiver */
+	default: return PD_WG_DATA_HDR_LEN;
+	}
+}
+
+int pd_wg_decode_partial(const uint8_t *buf, size_t len, size_t msg_len,
+			 struct pd_wg *out, struct pd_error *err)
+{
+	struct pd_cursor c = pd_cur_init(buf, len < msg_len ? len : msg_len);
 	uint8_t type = 0, res[3] = { 0 };
 	uint32_t lo = 0, hi = 0;
-	size_t inner;
+	size_t inner = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (!pd_cur_u8(&c, &type) || !pd_cur_bytes(&c, res, sizeof(res)))
@@ -41,46 +58,63 @@ int pd_wg_decode(const uint8_t *buf, size_t len, struct pd_wg *out,
 	if (res[0] | res[1] | res[2])
 		return pd_fail(err, PD_ERR_MALFORMED, 1,
 			       "WireGuard reserved bytes not zero");
+
+	/* The shape, judged by the length of the whole message. */
+	switch (type) {
+	case PD_WG_INITIATION:
+		if (msg_len != PD_WG_INITIATION_LEN)
+			return pd_fail(err, PD_ERR_MALFORMED, 0,
+				       "WireGuard initiation not 148 bytes");
+		break;
+	case PD_WG_RESPONSE:
+		if (msg_len != PD_WG_RESPONSE_LEN)
+			return pd_fail(err, PD_ERR_MALFORMED, 0,
+				       "WireGuard response not 92 bytes");
+		break;
+	case PD_WG_COOKIE_REPLY:
+		if (msg_len != PD_WG_COOKIE_REPLY_LEN)
+			return pd_fail(err, PD_ERR_MALFORMED, 0,
+				       "WireGuard cookie reply not 64 bytes");
+		break;
+	default: /* PD_WG_DATA */
+		if (msg_len < PD_WG_DATA_MIN_LEN)
+			return pd_fail(err, PD_ERR_MALFORMED, 0,
+				       "WireGuard data shorter than 32 bytes");
+		inner = msg_len - PD_WG_DATA_MIN_LEN;
+		/* Senders pad to 16 but never past their MTU, so a length off
+		 * the grid is the tunnel MTU itself, which is at least 68. */
+		if ((inner % PD_WG_PADDING != 0 && inner < PD_WG_MIN_MTU) ||
+		    inner > UINT16_MAX)
+			return pd_fail(err, PD_ERR_MALFORMED, 0,
+				       "WireGuard data length not 32 + a multiple of 16");
+		break;
+	}
+
+	/* The fields, from the bytes present. */
+	if (!pd_cur_has(&c, wg_fields_len(type) - 4))
+		return pd_fail(err, PD_ERR_TRUNCATED, len,
+			       "WireGuard header cut before its index fields");
 	out->type = type;
 	switch (type) {
 	case PD_WG_INITIATION:
-		if (len != PD_WG_INITIATION_LEN)
-			return pd_fail(err, PD_ERR_MALFORMED, 0,
-				       "WireGuard initiation not 148 bytes");
 		pd_cur_le32(&c, &out->sender);
-		return PD_OK;
+		break;
 	case PD_WG_RESPONSE:
-		if (len != PD_WG_RESPONSE_LEN)
-			return pd_fail(err, PD_ERR_MALFORMED, 0,
-				       "WireGuard response not 92 bytes");
 		pd_cur_le32(&c, &out->sender);
 		pd_cur_le32(&c, &out->receiver);
-		return PD_OK;
+		break;
 	case PD_WG_COOKIE_REPLY:
-		if (len != PD_WG_COOKIE_REPLY_LEN)
-			return pd_fail(err, PD_ERR_MALFORMED, 0,
-				       "WireGuard cookie reply not 64 bytes");
 		pd_cur_le32(&c, &out->receiver);
-		return PD_OK;
+		break;
+	default:
+		pd_cur_le32(&c, &out->receiver);
+		pd_cur_le32(&c, &lo);
+		pd_cur_le32(&c, &hi);
+		out->counter = (uint64_t)hi << 32 | lo;
+		out->inner_len = (uint16_t)inner;
+		out->keepalive = inner == 0;
+		out->mtu_clamped = inner % PD_WG_PADDING != 0;
+		break;
 	}
-
-	/* PD_WG_DATA */
-	if (len < PD_WG_DATA_MIN_LEN)
-		return pd_fail(err, PD_ERR_MALFORMED, 0,
-			       "WireGuard data shorter than 32 bytes");
-	inner = len - PD_WG_DATA_MIN_LEN;
-	/* Senders pad to 16 but never past their MTU, so a length off the
-	 * grid is the tunnel MTU itself, which is at least 68. */
-	if ((inner % PD_WG_PADDING != 0 && inner < PD_WG_MIN_MTU) ||
-	    inner > UINT16_MAX)
-		return pd_fail(err, PD_ERR_MALFORMED, 0,
-			       "WireGuard data length not 32 + a multiple of 16");
-	pd_cur_le32(&c, &out->receiver);
-	pd_cur_le32(&c, &lo);
-	pd_cur_le32(&c, &hi);
-	out->counter = (uint64_t)hi << 32 | lo;
-	out->inner_len = (uint16_t)inner;
-	out->keepalive = inner == 0;
-	out->mtu_clamped = inner % PD_WG_PADDING != 0;
 	return PD_OK;
 }

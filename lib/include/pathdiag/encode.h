@@ -16,8 +16,9 @@
  *   where the headers go: they are moved (memmove) into place before any
  *   header is written.  So an inner packet can be built at buf + overhead
  *   and wrapped in place without a copy.
- * - A NULL payload with a non-zero length means "a fixed filler": byte i is
- *   0x50 + i % 16 ("PQRS..."), which no dissector mistakes for a header.
+ * - A NULL payload (UDP, TCP, echo) with a non-zero length means "a fixed
+ *   filler": byte i is 0x50 + i % 16 ("PQRS..."), which no dissector
+ *   mistakes for a header.  Quotes and inner packets must be given.
  */
 #ifndef PATHDIAG_ENCODE_H
 #define PATHDIAG_ENCODE_H

@@ -61,6 +61,15 @@ struct pd_wg {
 int pd_wg_decode(const uint8_t *buf, size_t len, struct pd_wg *out,
 		 struct pd_error *err);
 
+/* The same for a message of which only the first `len` bytes are present,
+ * as in the packet an ICMP error quotes or a frame cut by the snap length:
+ * the shape is judged by msg_len, the length the UDP header gives, and the
+ * fields are read from the bytes present.  Fewer bytes than the type's
+ * index fields is PD_ERR_TRUNCATED.  pd_wg_decode(b, n) is
+ * pd_wg_decode_partial(b, n, n). */
+int pd_wg_decode_partial(const uint8_t *buf, size_t len, size_t msg_len,
+			 struct pd_wg *out, struct pd_error *err);
+
 #ifdef __cplusplus
 }
 #endif
