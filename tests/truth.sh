@@ -39,7 +39,10 @@ for cap in "$dir"/*.pcap "$dir"/*.pcapng; do
 		-o ip.defragment:FALSE -o ipv6.defragment:FALSE \
 		-o tcp.desegment_tcp_streams:FALSE -o udp.try_heuristic_first:FALSE \
 		-T fields -E header=y -E separator=/t -E occurrence=a -E aggregator=, \
-		$args > "$dir/truth/$(basename "$cap").tsv"
+		$args > "$dir/truth/$(basename "$cap").tsv" 2> "$dir/truth/.stderr" || {
+		echo "truth: tshark failed on $cap: $(grep -v "Running as user" "$dir/truth/.stderr" | head -n 1)" >&2
+		exit 3
+	}
 	n=$((n + 1))
 done
 [ "$n" -gt 0 ] || { echo "truth: no capture in $dir" >&2; exit 3; }
