@@ -71,7 +71,7 @@ FUZZ_SMOKE_RUNS ?= 20000
 
 CAPTURES ?= ../shared/captures
 
-.PHONY: all lib tools tests check unit unit-san conformance cli lab-check \
+.PHONY: all lib tools tests check unit unit-san conformance cli lab-check install-check \
 	fuzz fuzz-build fuzz-smoke bench demo deps install uninstall clean help \
 	lint
 
@@ -129,16 +129,19 @@ $(BUILD)/gencap: $(BUILD)/tests/tools/gencap.o $(TESTLIB_OBJ) $(LIB_A)
 	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 # ---- tests -------------------------------------------------------------
-# `make check`: dependencies, the build with warnings as errors, unit tests
-# plain and under ASan+UBSan, conformance against tshark's truth, CLI
-# black-box tests, a fuzz smoke run, then the namespace lab tests.
+# `make check`: dependencies, the gcc and clang builds with warnings as
+# errors, unit tests plain and under ASan+UBSan, conformance against tshark
+# (shared captures, generated scenarios, encoders), CLI black-box tests, an
+# install into a staging DESTDIR, a fuzz smoke run, then the namespace lab.
 check: deps
 	$(MAKE) WERROR=1 all tests
+	$(MAKE) CC=clang BUILD=build/clang WERROR=1 all tests
 	$(MAKE) unit
 	$(MAKE) BUILD=build/san SAN=1 WERROR=1 unit
 	$(MAKE) conformance
 	$(MAKE) BUILD=build/san SAN=1 WERROR=1 conformance
 	$(MAKE) cli
+	$(MAKE) install-check
 	$(MAKE) fuzz-smoke
 	$(MAKE) lab-check
 	@echo "make check: all stages passed"
@@ -153,6 +156,9 @@ conformance: $(CONF_BIN) $(BUILD)/gencap
 
 cli: all
 	@sh tests/cli/run.sh $(BUILD)
+
+install-check: all
+	@sh tests/install-check.sh $(BUILD)
 
 lab-check: all tests
 	@sh tests/lab/run-tests.sh $(BUILD)
@@ -202,7 +208,10 @@ install: all
 	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
 	ln -sf libpathdiag.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libpathdiag.so
 	install -m 644 lib/include/pathdiag/*.h $(DESTDIR)$(INCLUDEDIR)/pathdiag/
-	install -m 644 $(BUILD)/libpathdiag.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	# Written here, not at build time, so that PREFIX given to install counts.
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+		lib/libpathdiag.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/libpathdiag.pc
 	for m in docs/*.1; do [ -f "$$m" ] && install -m 644 "$$m" $(DESTDIR)$(MANDIR)/man1/ || true; done
 
 uninstall:

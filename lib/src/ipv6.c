@@ -89,7 +89,10 @@ static int parse_options(const uint8_t *buf, size_t hoff, size_t hlen, bool dst,
 			pd_cur_u8(&c, &v8);
 			if (out->tel < 0)
 				out->tel = v8;
-		} else if (!dst && type == OPT_JUMBO) {
+		} else if (!dst && type == OPT_JUMBO && out->n_ext == 0) {
+			/* Only the hop-by-hop header right after the fixed
+			 * header counts (RFC 8200 s4.1, RFC 2675 s2): the
+			 * walk bounds the datagram by this value once. */
 			if (olen != 4)
 				return pd_fail(err, PD_ERR_MALFORMED, ooff,
 					       "Jumbo Payload option length not 4");

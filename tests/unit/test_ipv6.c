@@ -635,6 +635,32 @@ static void test_jumbo(void **state)
 	assert_pd_error(rc, e, PD_ERR_MALFORMED, 42);
 }
 
+/* Fuzzer finding (tests/fuzz/regress/ipv6-jumbo-second-hbh.bin): a Jumbo
+ * option in a second hop-by-hop header changed the length after the walk
+ * had bounded the datagram by the first one.  Only the first counts. */
+static void test_jumbo_second_hbh_ignored(void **state)
+{
+	uint8_t b[40 + 8 + 8 + 32] = { 0 };
+	/* First HBH: next is HBH again, Jumbo 88 = the whole buffer. */
+	const uint8_t hbh1[8] = { 0, 0, 0xc2, 0x04, 0x00, 0x00, 0x00, 48 };
+	/* Second HBH (not allowed there): next 59, Jumbo 16 must be ignored. */
+	const uint8_t hbh2[8] = { 59, 0, 0xc2, 0x04, 0x00, 0x00, 0x00, 16 };
+	struct pd_ipv6 ip;
+	struct pd_error e = { 0 };
+
+	(void)state;
+	put_fixed(b, 0, PD_IPPROTO_HOPOPTS);
+	memcpy(b + 40, hbh1, 8);
+	memcpy(b + 48, hbh2, 8);
+	assert_int_equal(pd_ipv6_decode(b, sizeof(b), &ip, &e), PD_OK);
+	assert_int_equal(ip.jumbo_len, 48);
+	assert_int_equal(ip.n_ext, 2);
+	assert_int_equal(ip.proto, 59);
+	assert_int_equal(ip.hdr_len, 56);
+	assert_int_equal(ip.payload_len, 88 - 56);
+	assert_false(ip.truncated);
+}
+
 static void test_fixed_header_errors(void **state)
 {
 	uint8_t b[40] = { 0 };
@@ -677,6 +703,7 @@ int main(void)
 		cmocka_unit_test(test_ah_and_other_ext),
 		cmocka_unit_test(test_plen_bounds),
 		cmocka_unit_test(test_jumbo),
+		cmocka_unit_test(test_jumbo_second_hbh_ignored),
 		cmocka_unit_test(test_fixed_header_errors),
 	};
 
