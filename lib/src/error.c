@@ -24,6 +24,8 @@ const char *pd_status_name(int code)
 	case PD_ERR_NOMEM: return "out of memory";
 	case PD_ERR_SYSTEM: return "system error";
 	case PD_ERR_NOTFOUND: return "not found";
+	case PD_ERR_PERM: return "permission denied";
+	case PD_ERR_TIMEOUT: return "timed out";
 	}
 	return "unknown error";
 }

@@ -27,6 +27,9 @@ enum pd_status {
 	PD_ERR_NOMEM = -6,
 	PD_ERR_SYSTEM = -7,      /* an OS call failed; errno in sys_errno */
 	PD_ERR_NOTFOUND = -8,    /* a lookup found nothing */
+	PD_ERR_PERM = -9,        /* a privilege is missing; `what` names the
+				    capability (e.g. CAP_NET_RAW) */
+	PD_ERR_TIMEOUT = -10,    /* no answer within the time allowed */
 };
 
 struct pd_error {
