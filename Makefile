@@ -175,7 +175,8 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(wildcard lib/src/*.h lib/inc
 
 fuzz-build: $(FUZZ_BINS)
 
-# Seeds come from the real captures (tests/fuzz/seed.sh), corpora are kept
+# Seeds are cut from the real captures by tests/fuzz/seedgen.c (run.sh builds
+# and runs it); minimised corpora are kept
 # in tests/fuzz/corpus/NAME.
 fuzz: fuzz-build
 	@sh tests/fuzz/run.sh long $(FUZZ_SECONDS) $(CAPTURES) $(FUZZ_BINS)

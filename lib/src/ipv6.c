@@ -118,7 +118,12 @@ static void parse_fragment(const uint8_t *buf, size_t hoff, struct pd_ipv6 *out,
 	pd_cur_be16(&c, &offlg);
 	pd_cur_be32(&c, &ident);
 	*offset = offlg >> 3;
-	if (out->has_frag && (pd_ipv6_is_fragment(out) || (offlg & 0xfff9) == 0))
+	/* Keep the first Fragment header, with two exceptions: a real one
+	 * replaces an atomic one, and one with a non-zero offset always wins,
+	 * since it ends the walk and what follows it is fragment data: callers
+	 * rely on frag_off != 0 to not decode those bytes as headers. */
+	if (out->has_frag && *offset == 0 &&
+	    (pd_ipv6_is_fragment(out) || (offlg & 0xfff9) == 0))
 		return;
 	out->has_frag = true;
 	out->frag_ident = ident;

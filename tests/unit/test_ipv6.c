@@ -661,6 +661,35 @@ static void test_jumbo_second_hbh_ignored(void **state)
 	assert_false(ip.truncated);
 }
 
+/* Fuzzer finding (tests/fuzz/regress/dissect-ipv6-second-fragment-header.bin):
+ * a first fragment's header (offset 0, M=1) followed by a Fragment header
+ * with a non-zero offset.  The walk stops at the second, and the frag_*
+ * fields must describe it, or callers decode fragment data as a header. */
+static void test_second_fragment_header_wins(void **state)
+{
+	uint8_t b[40 + 8 + 8 + 8] = { 0 };
+	/* Fragment: next 44, offset 0, M=1, ident 0x11111111. */
+	const uint8_t f1[8] = { 44, 0, 0x00, 0x01, 0x11, 0x11, 0x11, 0x11 };
+	/* Fragment: next 1 (ICMP), offset 1689 (0x699 << 3 = 0x34c8), M=0. */
+	const uint8_t f2[8] = { 1, 0, 0x34, 0xc8, 0x22, 0x22, 0x22, 0x22 };
+	struct pd_ipv6 ip;
+	struct pd_error e = { 0 };
+
+	(void)state;
+	put_fixed(b, 24, PD_IPPROTO_FRAGMENT);
+	memcpy(b + 40, f1, 8);
+	memcpy(b + 48, f2, 8);
+	assert_int_equal(pd_ipv6_decode(b, sizeof(b), &ip, &e), PD_OK);
+	assert_int_equal(ip.n_ext, 2);
+	assert_int_equal(ip.proto, 1);
+	assert_int_equal(ip.hdr_len, 56);
+	assert_true(ip.has_frag);
+	assert_int_equal(ip.frag_off, 1689);
+	assert_int_equal(ip.frag_ident, 0x22222222);
+	assert_false(ip.frag_more);
+	assert_true(pd_ipv6_is_fragment(&ip));
+}
+
 static void test_fixed_header_errors(void **state)
 {
 	uint8_t b[40] = { 0 };
@@ -704,6 +733,7 @@ int main(void)
 		cmocka_unit_test(test_plen_bounds),
 		cmocka_unit_test(test_jumbo),
 		cmocka_unit_test(test_jumbo_second_hbh_ignored),
+		cmocka_unit_test(test_second_fragment_header_wins),
 		cmocka_unit_test(test_fixed_header_errors),
 	};
 

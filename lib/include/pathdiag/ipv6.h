@@ -62,7 +62,9 @@ struct pd_ipv6 {
 	 * one with M set or a non-zero offset replaces an atomic first one, so
 	 * that pd_ipv6_is_fragment() is true whenever the payload is a
 	 * fragment).  After a Fragment header with a non-zero offset the walk
-	 * stops: proto is that header's next header, hdr_len ends after it. */
+	 * stops: proto is that header's next header, hdr_len ends after it, and
+	 * the frag_* fields are that header's, so frag_off != 0 always means
+	 * "the bytes after hdr_len are fragment data, not headers". */
 	bool has_frag;
 	uint32_t frag_ident;
 	uint16_t frag_off;    /* in 8-octet units, as on wire */
