@@ -64,7 +64,8 @@ static long find_opt(const uint8_t *b, size_t elen, uint8_t type, uint8_t want)
 
 /* Walk the chain again from the bytes; compare next headers, lengths,
  * the fragment header the decoder reports (the first, unless a later real
- * fragment replaces an atomic first one), the TEL and the jumbo length. */
+ * fragment replaces an atomic first one, or a non-first fragment's header
+ * ends the walk), the TEL and the jumbo length. */
 static void check_chain(const uint8_t *b, const struct pd_ipv6 *ip)
 {
 	bool stop_frag = false;  /* last header walked: a non-first fragment's */
@@ -91,7 +92,10 @@ static void check_chain(const uint8_t *b, const struct pd_ipv6 *ip)
 			uint16_t fo = fz_be16(b + off + 2);
 			bool real = (fo >> 3) != 0 || (fo & 1);
 
-			if (!frag || (real && !frag_more && frag_off == 0)) {
+			/* A non-first fragment's header always wins: it ends
+			 * the walk (pathdiag/ipv6.h). */
+			if (!frag || (fo >> 3) != 0 ||
+			    (real && !frag_more && frag_off == 0)) {
 				frag = true;
 				frag_off = fo >> 3;
 				frag_more = fo & 1;
