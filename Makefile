@@ -79,7 +79,7 @@ all: lib tools
 
 lib: $(LIB_A) $(LIB_SO) $(BUILD)/libpathdiag.pc
 tools: $(TOOL_BINS)
-tests: $(UNIT_BINS) $(CONF_BIN) $(BUILD)/gencap
+tests: $(UNIT_BINS) $(CONF_BIN) $(BUILD)/gencap $(BUILD)/nlquery $(BUILD)/probetest $(BUILD)/peertest
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -128,6 +128,18 @@ $(CONF_BIN): $(CONF_OBJ) $(TESTLIB_OBJ) $(LIB_A)
 $(BUILD)/gencap: $(BUILD)/tests/tools/gencap.o $(TESTLIB_OBJ) $(LIB_A)
 	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
+# Peer responder driver (tests/lab/peer-tests.sh).
+$(BUILD)/peertest: $(BUILD)/tests/tools/peertest.o $(LIB_A)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+# Prober driver for the namespace lab (tests/lab/probe-tests.sh).
+$(BUILD)/probetest: $(BUILD)/tests/tools/probetest.o $(LIB_A)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+# Netlink query driver (tests/lab/netlink-tests.sh).
+$(BUILD)/nlquery: $(BUILD)/tests/tools/nlquery.o $(LIB_A)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
 # ---- tests -------------------------------------------------------------
 # `make check`: dependencies, the gcc and clang builds with warnings as
 # errors, unit tests plain and under ASan+UBSan, conformance against tshark
@@ -162,6 +174,10 @@ install-check: all
 
 lab-check: all tests
 	@sh tests/lab/run-tests.sh $(BUILD)
+	@sh tests/lab/probe-tests.sh $(BUILD)
+	@sh tests/lab/peer-tests.sh $(BUILD)
+	@sh tests/lab/mtuprobe-tests.sh $(BUILD)
+	@sh tests/lab/netlink-tests.sh $(BUILD)
 
 # ---- fuzzing (clang libFuzzer, ASan+UBSan) -------------------------------
 FUZZ_CC ?= clang

@@ -10,7 +10,7 @@
 #
 # Checks are shell code in single quotes, expanded when check() evals them
 # with the variables set just before:
-# shellcheck disable=SC2016,SC2034
+# shellcheck disable=SC2016,SC2034,SC2086
 
 set -u
 
@@ -22,12 +22,20 @@ trap 'rm -rf "$T"' EXIT INT TERM
 pass=0
 fail=0
 
-# What each tool says it cannot do yet.
-missing() {
+# Operands that make each tool fail at run time without sending anything
+# (mtuprobe: an IPv6 literal with -4 is refused before any socket or lookup),
+# and the one line it must say then.
+fail_args() {
 	case $1 in
-	mtuprobe) echo "path probing" ;;
-	tunsniff) echo "capture analysis" ;;
-	nattrace) echo "NAT and return-path tracing" ;;
+	mtuprobe) echo "-4 ::1" ;;
+	*) echo "" ;;
+	esac
+}
+fail_msg() {
+	case $1 in
+	mtuprobe) echo "'::1' is an IPv6 address but -4 was given; drop -4" ;;
+	tunsniff) echo "capture analysis is not in this build yet (see --help)" ;;
+	nattrace) echo "NAT and return-path tracing is not in this build yet (see --help)" ;;
 	esac
 }
 
@@ -68,6 +76,9 @@ err_one_line_with() {
 	n=$(wc -l <"$T/err")
 	[ "$n" -eq 1 ] || { echo "stderr has $n lines: $(head -c 300 "$T/err")"; return 1; }
 	grep -qF -- "$1" "$T/err" || { echo "stderr '$(cat "$T/err")' lacks '$1'"; return 1; }
+}
+err_has() {
+	grep -qF -- "$1" "$T/err" || { echo "stderr lacks '$1': $(head -c 200 "$T/err")"; return 1; }
 }
 out_has() {
 	grep -qF -- "$1" "$T/out" || { echo "stdout lacks '$1'"; return 1; }
@@ -127,7 +138,8 @@ for t in mtuprobe tunsniff nattrace; do
 		echo "FAIL: $t: $bin missing (build with make BUILD=$B all)"
 		continue
 	fi
-	what="$(missing "$t") is not in this build yet (see --help)"
+	what=$(fail_msg "$t")
+	fa=$(fail_args "$t")
 
 	# --help / -h
 	for h in --help -h; do
@@ -159,11 +171,13 @@ for t in mtuprobe tunsniff nattrace; do
 	run "$bin" -qV
 	check "$t -qV (clustered)" 'rc_is 0 && cmp -s "$T/out" "$T/version"'
 
-	# Anything else: one honest line, UNKNOWN.
-	run "$bin"
-	check "$t without arguments" 'rc_is 3 && out_empty && err_is "$t: $what"'
-	run "$bin" -q
-	check "$t -q" 'rc_is 3 && out_empty && err_is "$t: $what"'
+	# A run-time failure: one line, UNKNOWN.
+	# shellcheck disable=SC2086 # $fa is a list of words on purpose
+	run "$bin" $fa
+	check "$t $fa (fails)" 'rc_is 3 && out_empty && err_is "$t: $what"'
+	# shellcheck disable=SC2086
+	run "$bin" -q $fa
+	check "$t -q $fa" 'rc_is 3 && out_empty && err_is "$t: $what"'
 
 	# Bad usage: exactly one line naming the option, exit 3, stdout empty.
 	run "$bin" --bogus
@@ -193,12 +207,12 @@ for t in mtuprobe tunsniff nattrace; do
 	# --json: one complete document, the error inside it, stderr quiet.
 	for j in "--json" "-q --json"; do
 		# shellcheck disable=SC2086 # $j is two words on purpose
-		run "$bin" $j
-		check "$t $j" 'rc_is 3 && err_empty && json_error_doc "$t" "$version" "$what"'
+		run "$bin" $j $fa
+		check "$t $j $fa" 'rc_is 3 && err_empty && json_error_doc "$t" "$version" "$what"'
 	done
 
 	# stdout that cannot be written: exit 3, one line naming the problem.
-	for args in --help --version --json; do
+	for args in --help --version "--json $fa"; do
 		run closed "$bin" $args
 		check "$t $args >&-" 'rc_is 3 &&
 			err_is "$t: cannot write to standard output: Bad file descriptor"'
@@ -210,8 +224,23 @@ for t in mtuprobe tunsniff nattrace; do
 			err_is "$t: cannot write to standard output: Broken pipe"'
 	done
 	# Without stdout output, a closed stdout changes nothing.
-	run closed "$bin"
+	# shellcheck disable=SC2086
+	run closed "$bin" $fa
 	check "$t >&- without output" 'rc_is 3 && err_is "$t: $what"'
+	if [ "$t" = mtuprobe ]; then
+		run "$bin"
+		check "mtuprobe without HOST" \
+			'rc_is 3 && out_empty && err_is "mtuprobe: no HOST given; see '\''mtuprobe --help'\''"'
+		run "$bin" --min 1500 --max 1400 ::1
+		check "mtuprobe --min above --max" \
+			'rc_is 3 && out_empty && err_is "mtuprobe: --min 1500 is above --max 1400; see '\''mtuprobe --help'\''"'
+		run "$bin" --encap nosuch ::1
+		check "mtuprobe --encap with an unknown name: one line" \
+			'rc_is 3 && out_empty && [ "$(wc -l <"$T/err")" -eq 1 ] || { cat "$T/err"; false; }'
+		run "$bin" -m tcp ::1
+		check "mtuprobe -m tcp without -p" \
+			'rc_is 3 && out_empty && err_has "needs -p PORT"'
+	fi
 	# A closed stderr must not crash the tool either.
 	"$bin" --bogus >"$T/out" 2>&-
 	rc=$?

@@ -69,9 +69,9 @@ static int usage(const struct tool_ctx *ctx)
 	int rc;
 
 	tool_out_init(&out);
-	tool_out_printf(&out, "Usage: %s [OPTIONS]%s%s\n", def->name,
+	tool_out_printf(&out, "Usage: %s [OPTIONS]%s%s%s\n", def->name,
 			def->cmds && def->cmds[0].name ? " [COMMAND [ARGS...]]" : "",
-			def->operands ? def->operands : "");
+			def->operands ? " " : "", def->operands ? def->operands : "");
 	tool_out_printf(&out, "%s\n", def->summary);
 	if (def->status)
 		tool_out_printf(&out, "\nStatus: %s\n", def->status);

@@ -1,9 +1,54 @@
-/* main.c - mtuprobe: path MTU probing, in each direction: which packet sizes
- * cross a path and where larger ones vanish.
- * The command and option tables below also produce --help; the result is
- * rendered by render_text.c and render_json.c, never printed from here.
+/* main.c - mtuprobe: the exact path MTU toward a host, whether PMTUD works
+ * or the path is a black hole, and what MTU and MSS to set for a tunnel.
+ *
+ * The option table below also produces --help.  Measuring is measure.c,
+ * conclusions verdict.c, output render_text.c / render_json.c.
  */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "mtuprobe.h"
+
+enum {
+	OPT_IPV4 = 1,
+	OPT_IPV6,
+	OPT_METHOD,
+	OPT_PORT,
+	OPT_MIN,
+	OPT_MAX,
+	OPT_TRIES,
+	OPT_ROUNDS,
+	OPT_IFACE,
+	OPT_ENCAP,
+	OPT_EXPECT,
+};
+
+static const struct tool_opt opts[] = {
+	{ NULL, '4', NULL, "IPv4 only", OPT_IPV4 },
+	{ NULL, '6', NULL, "IPv6 only", OPT_IPV6 },
+	{ "method", 'm', "M", "icmp (echo, round trip), udp (closed port, forward) or tcp "
+			      "(SYN, forward; needs -p and CAP_NET_RAW); default: icmp "
+			      "where allowed, else udp", OPT_METHOD },
+	{ "port", 'p', "PORT", "destination port for udp (default: random closed port "
+			       "33434..33533) or tcp", OPT_PORT },
+	{ "min", 0, "BYTES", "smallest probe size (IP packet), assumed to pass "
+			     "(default: 68 for IPv4, 1280 for IPv6)", OPT_MIN },
+	{ "max", 0, "BYTES", "largest probe size (default: the MTU of the route to HOST)",
+	  OPT_MAX },
+	{ "tries", 0, "N", "losses that confirm a size is too big (default 3; raised "
+			   "automatically on lossy paths)", OPT_TRIES },
+	{ "rounds", 0, "N", "at most N rounds of probes (default 32)", OPT_ROUNDS },
+	{ "interface", 'I', "DEV", "send from interface DEV", OPT_IFACE },
+	{ "encap", 'e', "SPEC", "recommend MTU and MSS for this encapsulation over the "
+			       "path, e.g. wireguard, ip6tnl, wireguard+pppoe (repeatable; "
+			       "list in overhead.md)", OPT_ENCAP },
+	{ "expect-mtu", 0, "BYTES", "CRITICAL (exit 2) when the path MTU is below BYTES",
+	  OPT_EXPECT },
+	{ NULL },
+};
+
+static struct mtuprobe_opts options;
 
 static const struct tool_render render = {
 	.text = mtuprobe_render_text,
@@ -12,35 +57,128 @@ static const struct tool_render render = {
 
 void mtuprobe_result_init(struct mtuprobe_result *res)
 {
+	memset(res, 0, sizeof(*res));
 	tool_report_init(&res->report);
+	res->direction = "forward";
+	res->local_mtu_source = "default";
 }
 
-/* Any invocation that is not --help or --version: say plainly that this
- * build cannot do it yet, in the output mode asked for. */
+/* A whole number in [lo, hi]; anything else is a usage error. */
+static int number(const struct tool_ctx *ctx, const char *name, const char *arg, unsigned lo,
+		  unsigned hi, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || v < lo || v > hi)
+		return tool_usage_error(ctx, "%s '%s' is not a number from %u to %u", name, arg,
+					lo, hi);
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int on_opt(struct tool_ctx *ctx, const struct tool_opt *o, const char *arg)
+{
+	struct mtuprobe_opts *m = &options;
+	struct pd_ovh_stack st;
+	struct pd_error err = { 0 };
+	unsigned v;
+	int rc = 0;
+
+	switch (o->id) {
+	case OPT_IPV4:
+	case OPT_IPV6:
+		m->family = o->id == OPT_IPV4 ? 4 : 6;
+		break;
+	case OPT_METHOD:
+		if (!strcmp(arg, "icmp"))
+			m->method = PD_PROBE_ICMP;
+		else if (!strcmp(arg, "udp"))
+			m->method = PD_PROBE_UDP;
+		else if (!strcmp(arg, "tcp"))
+			m->method = PD_PROBE_TCP;
+		else
+			return tool_usage_error(ctx, "unknown method '%s' (icmp, udp or tcp)", arg);
+		break;
+	case OPT_PORT:
+		rc = number(ctx, "port", arg, 1, 65535, &v);
+		m->port = (uint16_t)v;
+		break;
+	case OPT_MIN:
+		rc = number(ctx, "--min", arg, 68, 65535, &m->min_size);
+		break;
+	case OPT_MAX:
+		rc = number(ctx, "--max", arg, 68, 65535, &m->max_size);
+		break;
+	case OPT_TRIES:
+		rc = number(ctx, "--tries", arg, 1, PD_SEARCH_TRIES_MAX, &m->tries);
+		break;
+	case OPT_ROUNDS:
+		rc = number(ctx, "--rounds", arg, 2, PD_SEARCH_MAX_ROUNDS, &m->max_rounds);
+		break;
+	case OPT_IFACE:
+		m->device = arg;
+		break;
+	case OPT_ENCAP:
+		if (m->nencap == MTUPROBE_MAX_ENCAPS)
+			return tool_usage_error(ctx, "at most %d --encap options",
+						MTUPROBE_MAX_ENCAPS);
+		if (pd_ovh_parse(arg, &st, &err) < 0)
+			return tool_usage_error(ctx, "--encap '%s': %s", arg,
+						err.what ? err.what : "invalid");
+		m->encap_spec[m->nencap++] = arg;
+		break;
+	case OPT_EXPECT:
+		rc = number(ctx, "--expect-mtu", arg, 68, 65535, &m->expect_mtu);
+		break;
+	}
+	return rc;
+}
+
 static int mtuprobe_run(struct tool_ctx *ctx, int argc, char **argv)
 {
-	struct mtuprobe_result res;
+	static struct mtuprobe_result res;
+	struct mtuprobe_opts *o = &options;
 
-	(void)argc;
-	(void)argv;
+	if (argc < 1)
+		return tool_usage_error(ctx, "no HOST given");
+	if (argc > 1)
+		return tool_usage_error(ctx, "unexpected argument '%s' after HOST", argv[1]);
+	if (o->min_size && o->max_size && o->min_size > o->max_size)
+		return tool_usage_error(ctx, "--min %u is above --max %u", o->min_size,
+					o->max_size);
+	if (o->method == PD_PROBE_TCP && !o->port)
+		return tool_usage_error(ctx, "--method tcp needs -p PORT (an open or closed "
+					"TCP port the target answers on)");
+	if (o->method == PD_PROBE_ICMP && o->port)
+		return tool_usage_error(ctx, "-p makes no sense with --method icmp");
+	o->host = argv[0];
+
 	mtuprobe_result_init(&res);
-	tool_report_fail(&res.report, PD_EXIT_UNKNOWN,
-			 "path probing is not in this build yet (see --help)");
+	mtuprobe_measure(o, &res);
+	mtuprobe_conclude(o, &res);
 	return tool_emit(ctx, &res.report, &res, &render);
 }
 
-/* No subcommands exist in this build yet. */
 static const struct tool_cmd cmds[] = {
+	{ "serve", mtuprobe_serve,
+	  "run the responder a peer measures against: serve [-4|-6] [--port N "
+	  "(default 20548)] [--key FILE] [--bind ADDR]" },
 	{ NULL },
 };
 
 static const struct tool_def def = {
 	.name = "mtuprobe",
-	.summary = "Path MTU probing: which packet sizes cross a path, in each direction,\n"
-		   "and where larger ones vanish.",
-	.status = "in progress: path probing is not in this build yet; this build answers\n"
-		  "--help and --version and reports anything else as UNKNOWN (exit 3).",
+	.summary = "The exact path MTU toward HOST, whether PMTUD works or the path is a\n"
+		   "black hole, and the tunnel MTU and TCP MSS to set.",
+	.status = "in progress: two-way measurement against a responder (--peer), --hops\n"
+		  "and tunnel validation are not in this build yet.",
+	.operands = "HOST",
 	.cmds = cmds,
+	.opts = opts,
+	.opt = on_opt,
 	.run = mtuprobe_run,
 };
 

@@ -1,17 +1,95 @@
-/* mtuprobe.h - mtuprobe's result and renderers.  Path MTU probing.
+/* mtuprobe.h - mtuprobe's options, result and the functions between them.
+ *
+ * main.c parses options into struct mtuprobe_opts; measure.c runs the
+ * search (probes + search engine) and fills struct mtuprobe_result;
+ * verdict.c turns the result into findings; render_text.c and
+ * render_json.c print it.  Nothing is printed from the measuring code.
  */
 #ifndef PATHDIAG_MTUPROBE_H
 #define PATHDIAG_MTUPROBE_H
 
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <pathdiag/overhead.h>
+#include <pathdiag/probe.h>
+#include <pathdiag/search.h>
+
 #include "tool.h"
 
-/* Everything one run of mtuprobe found; the renderers read only this. */
+#define MTUPROBE_SCHEMA_VERSION 1
+#define MTUPROBE_MAX_ENCAPS 8
+#define MTUPROBE_HOST_MAX 256
+
+/* What the user asked for. */
+struct mtuprobe_opts {
+	const char *host;
+	int family;                    /* 0 (either), 4 or 6 */
+	enum pd_probe_method method;   /* 0: chosen automatically */
+	uint16_t port;                 /* UDP/TCP destination port, 0 = default */
+	unsigned min_size, max_size;   /* probe size range; 0 = automatic */
+	unsigned tries;                /* losses that confirm a size, 0 = auto */
+	unsigned expect_mtu;           /* --expect-mtu: CRITICAL below it */
+	unsigned max_rounds;
+	const char *device;            /* -I: send from this interface */
+	const char *encap_spec[MTUPROBE_MAX_ENCAPS];
+	unsigned nencap;
+};
+
+/* One --encap recommendation, derived from the measured path MTU. */
+struct mtuprobe_reco {
+	char spec[64];                 /* canonical spec, e.g. "wireguard" */
+	int outer_family;              /* 4 or 6 */
+	bool ok;                       /* false: the path cannot carry it */
+	char error[128];
+	struct pd_ovh_rec rec;
+};
+
+/* Everything one run found; the renderers read only this. */
 struct mtuprobe_result {
-	struct tool_report report; /* error, findings, verdict */
-	/* The tool's own values (struct pd_value) join here as it grows. */
+	struct tool_report report;     /* error, findings, verdict */
+	char target[MTUPROBE_HOST_MAX];
+	char address[INET6_ADDRSTRLEN];
+	int family;                    /* 4 or 6, 0 before resolution */
+	enum pd_probe_method method;
+	bool method_auto;
+	unsigned methods_silent;       /* automatic methods tried without answer */
+	bool raw;                      /* raw sockets were used */
+	uint16_t port;
+	/* Which direction the method measures: an echo reply is as large as
+	 * the request, so ICMP measures the smaller of both directions. */
+	const char *direction;         /* "forward" or "round-trip" */
+
+	/* The upper bound of the search: the kernel's MTU toward the target. */
+	unsigned local_mtu;
+	const char *local_mtu_source;  /* "link", "route", "pmtu", "default" */
+	char local_dev[32];
+
+	bool searched;                 /* the search ran (result below valid) */
+	struct pd_search_result search;
+	char reported_by[INET6_ADDRSTRLEN]; /* sender of the verified PTB */
+	struct pd_probe_stats probes;
+	double srtt_ms;                /* smoothed RTT of acknowledged probes */
+	double elapsed_ms;
+
+	unsigned expect_mtu;
+	struct mtuprobe_reco reco[MTUPROBE_MAX_ENCAPS];
+	unsigned nreco;
 };
 
 void mtuprobe_result_init(struct mtuprobe_result *res);
+
+/* measure.c: resolve, open the prober, run the search.  Failures are
+ * recorded in res->report (with the exit code they deserve). */
+void mtuprobe_measure(const struct mtuprobe_opts *o, struct mtuprobe_result *res);
+
+/* serve.c: `mtuprobe serve`, the responder for --peer. */
+int mtuprobe_serve(struct tool_ctx *ctx, int argc, char **argv);
+
+/* verdict.c: recommendations for the --encap specs and the findings. */
+void mtuprobe_conclude(const struct mtuprobe_opts *o, struct mtuprobe_result *res);
 
 /* render_text.c / render_json.c */
 void mtuprobe_render_text(const struct tool_ctx *ctx, const void *result, struct tool_out *out);

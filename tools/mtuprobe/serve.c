@@ -1,0 +1,167 @@
+/* serve.c - `mtuprobe serve`: the responder a peer's `mtuprobe --peer`
+ * measures against (protocol in docs/responder.md).  The protocol, the
+ * anti-amplification rule and the rate limits live in the library
+ * (pathdiag/responder.h); this file reads options, runs the loop until
+ * SIGINT/SIGTERM, and reports what was served.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pathdiag/peerproto.h>
+#include <pathdiag/responder.h>
+
+#include "mtuprobe.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+struct serve_result {
+	struct tool_report report;
+	uint16_t port;
+	bool keyed;
+	unsigned sockets;
+	struct pd_responder_stats st;
+};
+
+static void serve_text(const struct tool_ctx *ctx, const void *result, struct tool_out *out)
+{
+	const struct serve_result *r = result;
+
+	if (r->sockets)
+		tool_out_printf(out, "served on port %u%s: %llu requests (%llu hello, %llu forward, "
+				"%llu reverse), %llu replies; %llu rate-limited, %llu refused by "
+				"the no-amplification rule, %llu bad signatures\n",
+				r->port, r->keyed ? " with a key" : "",
+				(unsigned long long)r->st.rx_packets,
+				(unsigned long long)r->st.hello, (unsigned long long)r->st.forward,
+				(unsigned long long)r->st.reverse,
+				(unsigned long long)r->st.tx_packets,
+				(unsigned long long)(r->st.rate_source + r->st.rate_global),
+				(unsigned long long)r->st.refused,
+				(unsigned long long)r->st.auth_bad);
+	tool_report_text(ctx, &r->report, out);
+}
+
+static json_t *serve_json(const struct tool_ctx *ctx, const void *result)
+{
+	const struct serve_result *r = result;
+	json_t *doc = tool_report_json(ctx, &r->report);
+
+	if (!doc)
+		return NULL;
+	json_object_set_new(doc, "port", json_integer(r->port));
+	json_object_set_new(doc, "keyed", json_boolean(r->keyed));
+	json_object_set_new(doc, "requests", json_integer((json_int_t)r->st.rx_packets));
+	json_object_set_new(doc, "replies", json_integer((json_int_t)r->st.tx_packets));
+	json_object_set_new(doc, "rate_limited",
+			    json_integer((json_int_t)(r->st.rate_source + r->st.rate_global)));
+	json_object_set_new(doc, "refused", json_integer((json_int_t)r->st.refused));
+	json_object_set_new(doc, "auth_bad", json_integer((json_int_t)r->st.auth_bad));
+	json_object_set_new(doc, "memory_bytes", json_integer((json_int_t)r->st.memory_bytes));
+	return doc;
+}
+
+static const struct tool_render serve_render = { .text = serve_text, .json = serve_json };
+
+int mtuprobe_serve(struct tool_ctx *ctx, int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "port", required_argument, NULL, 'p' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "bind", required_argument, NULL, 'b' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct serve_result res;
+	struct pd_responder_config cfg;
+	struct pd_responder_io_config iocfg;
+	struct pd_responder *r = NULL;
+	struct pd_responder_io *io = NULL;
+	struct pd_error err = { 0 };
+	static uint8_t key[PD_PEER_KEY_MAX];
+	size_t key_len = 0;
+	const char *keyfile = NULL;
+	char msg[160];
+	struct sigaction sa;
+	int c, family = 0;
+	char *end;
+	unsigned long v;
+
+	memset(&res, 0, sizeof(res));
+	tool_report_init(&res.report);
+	pd_responder_io_config_default(&iocfg);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "46p:k:b:", lopts, NULL)) != -1) {
+		switch (c) {
+		case '4':
+		case '6':
+			family = c - '0';
+			break;
+		case 'p':
+			v = strtoul(optarg, &end, 10);
+			if (*end || !*optarg || v < 1 || v > 65535)
+				return tool_usage_error(ctx, "serve: port '%s' is not 1..65535",
+							optarg);
+			iocfg.port = (uint16_t)v;
+			break;
+		case 'k':
+			keyfile = optarg;
+			break;
+		case 'b':
+			if (strchr(optarg, ':'))
+				iocfg.bind6 = optarg;
+			else
+				iocfg.bind4 = optarg;
+			break;
+		default:
+			return tool_usage_error(ctx, "serve: options are -4, -6, --port N, "
+						"--key FILE, --bind ADDR");
+		}
+	}
+	if (optind < argc)
+		return tool_usage_error(ctx, "serve: unexpected argument '%s'", argv[optind]);
+	if (family == 4)
+		iocfg.v6 = false;
+	if (family == 6)
+		iocfg.v4 = false;
+
+	pd_responder_config_default(&cfg);
+	if (keyfile) {
+		if (pd_peer_key_load(keyfile, key, &key_len, &err) < 0) {
+			pd_error_message(&err, msg, sizeof(msg));
+			tool_die(ctx, PD_EXIT_UNKNOWN, "key file %s: %s", keyfile, msg);
+		}
+		cfg.key = key;
+		cfg.key_len = key_len;
+		res.keyed = true;
+	}
+	cfg.tcp_port = iocfg.tcp ? iocfg.port : 0;
+	if (pd_peer_random(cfg.hash_seed, sizeof(cfg.hash_seed), &err) < 0 ||
+	    pd_responder_new(&cfg, pd_responder_now_ms(), &r, &err) < 0 ||
+	    pd_responder_io_open(&iocfg, r, &io, &err) < 0) {
+		pd_error_message(&err, msg, sizeof(msg));
+		pd_responder_free(r);
+		tool_die(ctx, PD_EXIT_UNKNOWN, "cannot serve on port %u: %s", iocfg.port, msg);
+	}
+	res.port = iocfg.port;
+	res.sockets = pd_responder_io_sockets(io);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (pd_responder_io_run(io, &stop_flag, &err) < 0) {
+		pd_error_message(&err, msg, sizeof(msg));
+		tool_report_fail(&res.report, PD_EXIT_UNKNOWN, "serving stopped: %s", msg);
+	}
+	pd_responder_get_stats(r, &res.st);
+	pd_responder_io_close(io);
+	pd_responder_free(r);
+	return tool_emit(ctx, &res.report, &res, &serve_render);
+}

@@ -1,0 +1,127 @@
+/* verdict.c - from a measurement to conclusions: the findings (each with
+ * its severity and evidence) and the tunnel MTU / MSS recommendations for
+ * the encapsulations asked for with --encap (pathdiag/overhead.h).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mtuprobe.h"
+
+static void add(struct mtuprobe_result *res, const char *kind, enum pd_severity sev,
+		const char *evidence, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void add(struct mtuprobe_result *res, const char *kind, enum pd_severity sev,
+		const char *evidence, const char *fmt, ...)
+{
+	struct pd_finding f;
+	char msg[PD_FINDING_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pd_finding_set(&f, kind, sev, "%s", msg);
+	if (evidence && *evidence)
+		pd_finding_evidence(&f, "%s", evidence);
+	pd_findings_add(&res->report.findings, &f);
+}
+
+static void recommend(const struct mtuprobe_opts *o, struct mtuprobe_result *res)
+{
+	unsigned i;
+
+	for (i = 0; i < o->nencap && i < MTUPROBE_MAX_ENCAPS; i++) {
+		struct mtuprobe_reco *r = &res->reco[res->nreco++];
+		struct pd_ovh_stack st;
+		struct pd_error err = { 0 };
+		char ev[96];
+
+		r->outer_family = res->family;
+		if (pd_ovh_parse(o->encap_spec[i], &st, &err) < 0 ||
+		    pd_ovh_format(&st, r->spec, sizeof(r->spec), &err) < 0) {
+			/* main.c validated the spec: this cannot fail there. */
+			snprintf(r->error, sizeof(r->error), "%s", err.what ? err.what : "bad spec");
+			continue;
+		}
+		if (pd_ovh_recommend(&st, res->family, res->search.pmtu, &r->rec, &err) < 0) {
+			snprintf(r->error, sizeof(r->error), "%s", err.what ? err.what : "error");
+			add(res, "encap-too-big", PD_SEV_CRITICAL, NULL,
+			    "the path cannot carry %s: path MTU %u is too small", r->spec,
+			    res->search.pmtu);
+			continue;
+		}
+		r->ok = true;
+		snprintf(ev, sizeof(ev), "path MTU %u - %u bytes of %s", res->search.pmtu,
+			 r->rec.overhead, r->spec);
+		if (r->rec.warnings & PD_OVH_W_IPV6_MIN)
+			add(res, "tunnel-below-ipv6-min", PD_SEV_WARNING, ev,
+			    "%s over this path leaves MTU %u: below 1280, it cannot carry IPv6",
+			    r->spec, r->rec.inner_mtu);
+		if (r->rec.warnings & (PD_OVH_W_IPV4_576 | PD_OVH_W_IPV4_68))
+			add(res, "tunnel-below-ipv4-min", PD_SEV_WARNING, ev,
+			    "%s over this path leaves MTU %u: below what IPv4 hosts must accept",
+			    r->spec, r->rec.inner_mtu);
+	}
+}
+
+void mtuprobe_conclude(const struct mtuprobe_opts *o, struct mtuprobe_result *res)
+{
+	const struct pd_search_result *s = &res->search;
+	char ev[PD_FINDING_EVIDENCE_MAX];
+
+	res->expect_mtu = o->expect_mtu;
+	if (!res->searched || res->report.error[0])
+		return;
+	if (s->status == PD_SEARCH_UNKNOWN) {
+		tool_report_fail(&res->report, PD_EXIT_UNKNOWN,
+				 "no answer from %s to any of %u %s probes; it may filter them: "
+				 "try another --method (udp, or tcp with -p PORT of an open port)",
+				 res->address, s->probes, pd_probe_method_name(res->method));
+		return;
+	}
+
+	snprintf(ev, sizeof(ev), "largest acknowledged %u, smallest failed %u; %u probes in %u "
+		 "rounds", s->largest_ok, s->smallest_lost, s->probes, s->rounds);
+	if (s->status == PD_SEARCH_PARTIAL)
+		add(res, "pmtu-bounds-only", PD_SEV_UNKNOWN, ev,
+		    "the path MTU is between %u and %u; the search ran out of budget",
+		    s->largest_ok, s->smallest_lost ? s->smallest_lost - 1 : s->max_size);
+
+	switch (s->pmtud) {
+	case PD_PMTUD_WORKS:
+		add(res, "pmtud-works", PD_SEV_OK, ev,
+		    "PMTUD works: %s reported MTU %u, and probing confirmed it",
+		    res->reported_by, s->pmtu);
+		break;
+	case PD_PMTUD_BLACKHOLE:
+		add(res, "pmtud-blackhole", PD_SEV_WARNING, ev,
+		    "PMTUD black hole: packets above %u bytes vanish without any ICMP error, "
+		    "so TCP stalls unless its MSS is clamped to %u", s->largest_ok,
+		    pd_ovh_mss(s->largest_ok, res->family));
+		break;
+	case PD_PMTUD_WRONG_MTU:
+		add(res, "ptb-wrong-mtu", PD_SEV_WARNING, ev,
+		    "ICMP errors came back, but the MTU they reported is not the path MTU %u",
+		    s->pmtu);
+		break;
+	case PD_PMTUD_LOCAL:
+	case PD_PMTUD_UNKNOWN:
+		break;
+	}
+	if (s->bogus_ptb) {
+		snprintf(ev, sizeof(ev), "%u below the minimum MTU, %u not below the probe size",
+			 s->bogus_low, s->bogus_not_smaller);
+		add(res, "bogus-ptb", PD_SEV_WARNING, ev,
+		    "%u ICMP too-big messages reported an impossible MTU and were ignored",
+		    s->bogus_ptb);
+	}
+	if (o->expect_mtu && s->status == PD_SEARCH_FOUND && s->pmtu < o->expect_mtu) {
+		snprintf(ev, sizeof(ev), "measured %u, expected at least %u", s->pmtu,
+			 o->expect_mtu);
+		add(res, "below-expected-mtu", PD_SEV_CRITICAL, ev,
+		    "path MTU %u is below the expected %u", s->pmtu, o->expect_mtu);
+	}
+	if (s->status == PD_SEARCH_FOUND)
+		recommend(o, res);
+}
