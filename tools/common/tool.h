@@ -108,6 +108,12 @@ int tool_write_all(int fd, const void *buf, size_t len);
  * device") and returns PD_EXIT_UNKNOWN; 0 on success. */
 int tool_write_stdout(const struct tool_ctx *ctx, const char *buf, size_t len);
 
+/* ---- privileges ---------------------------------------------------------- */
+
+/* Drop every capability and set no_new_privs: call once the sockets that
+ * needed privileges are open.  Returns 0 or a negative errno value. */
+int tool_drop_privileges(void);
+
 /* ---- results ------------------------------------------------------------- */
 
 #define TOOL_ERROR_MAX 256

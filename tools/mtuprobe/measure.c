@@ -146,7 +146,6 @@ static int open_method(const struct mtuprobe_opts *o, const struct sockaddr_stor
 		       char *msg, size_t msglen)
 {
 	struct pd_probe_opts po = { 0 };
-	struct pd_prober_info info;
 	struct pd_error err = { 0 };
 	int rc;
 
@@ -161,16 +160,6 @@ static int open_method(const struct mtuprobe_opts *o, const struct sockaddr_stor
 		pd_error_message(&err, msg, msglen);
 		return rc;
 	}
-	pd_prober_info(*pp, &info);
-	res->method = m;
-	res->raw = info.raw;
-	res->port = m == PD_PROBE_ICMP ? 0
-		: ntohs(info.dst.ss_family == AF_INET6
-			? ((struct sockaddr_in6 *)&info.dst)->sin6_port
-			: ((struct sockaddr_in *)&info.dst)->sin_port);
-	/* An echo reply is as large as the request: ICMP sees the smaller of
-	 * both directions.  Port unreachable and SYN-ACK/RST are small. */
-	res->direction = m == PD_PROBE_ICMP ? "round-trip" : "forward";
 	return 0;
 }
 
@@ -383,38 +372,64 @@ static const enum pd_probe_method auto_methods[] = { PD_PROBE_ICMP, PD_PROBE_UDP
 
 void mtuprobe_measure(const struct mtuprobe_opts *o, struct mtuprobe_result *res)
 {
+	struct pd_prober *probers[sizeof(auto_methods) / sizeof(auto_methods[0])] = { NULL };
+	enum pd_probe_method methods[sizeof(auto_methods) / sizeof(auto_methods[0])];
 	struct sockaddr_storage dst;
 	char msg[160] = "";
-	size_t i, n = sizeof(auto_methods) / sizeof(auto_methods[0]);
-	bool opened = false;
+	size_t i, n = 0;
+	int rc;
 
 	snprintf(res->target, sizeof(res->target), "%s", o->host);
 	if (resolve(o, res, &dst) < 0)
 		return;
 	local_mtu(&dst, res);
 	res->method_auto = o->method == 0;
-	for (i = 0; i < (o->method ? 1 : n); i++) {
+
+	/* Every method that may be needed is opened first, so that all
+	 * privileges can go before the first probe leaves. */
+	for (i = 0; i < (o->method ? 1 : sizeof(auto_methods) / sizeof(auto_methods[0])); i++) {
 		enum pd_probe_method m = o->method ? o->method : auto_methods[i];
-		struct pd_prober *p = NULL;
 
 		if (!o->method && m == PD_PROBE_TCP && !o->port)
-			break;
-		if (!o->method && m == PD_PROBE_UDP && o->port && i + 1 < n)
-			continue; /* -p names a TCP port when no method is given */
-		if (open_method(o, &dst, m, res, &p, msg, sizeof(msg)) < 0)
 			continue;
-		opened = true;
+		if (!o->method && m == PD_PROBE_UDP && o->port)
+			continue; /* -p names a TCP port when no method is given */
+		if (open_method(o, &dst, m, res, &probers[n], msg, sizeof(msg)) == 0)
+			methods[n++] = m;
+	}
+	if (n == 0) {
+		tool_report_fail(&res->report, PD_EXIT_UNKNOWN, "%s", msg);
+		return;
+	}
+	rc = tool_drop_privileges();
+	if (rc < 0) {
+		tool_report_fail(&res->report, PD_EXIT_UNKNOWN,
+				 "cannot drop privileges after opening sockets: %s", strerror(-rc));
+		goto out;
+	}
+
+	/* Stop at the first method the target answers. */
+	for (i = 0; i < n; i++) {
+		struct pd_prober_info info;
+
+		pd_prober_info(probers[i], &info);
+		res->method = methods[i];
+		res->raw = info.raw;
+		res->port = methods[i] == PD_PROBE_ICMP ? 0
+			: ntohs(info.dst.ss_family == AF_INET6
+				? ((struct sockaddr_in6 *)&info.dst)->sin6_port
+				: ((struct sockaddr_in *)&info.dst)->sin_port);
+		res->direction = methods[i] == PD_PROBE_ICMP ? "round-trip" : "forward";
 		memset(&res->search, 0, sizeof(res->search));
 		res->searched = false;
-		run_search(o, p, &dst, res);
-		pd_prober_stats(p, &res->probes);
-		pd_prober_close(p);
-		/* Stop at the first method the target answers. */
+		run_search(o, probers[i], &dst, res);
+		pd_prober_stats(probers[i], &res->probes);
 		if (res->report.error[0] || !res->searched ||
 		    res->search.status != PD_SEARCH_UNKNOWN)
 			break;
 		res->methods_silent++;
 	}
-	if (!opened)
-		tool_report_fail(&res->report, PD_EXIT_UNKNOWN, "%s", msg);
+out:
+	for (i = 0; i < n; i++)
+		pd_prober_close(probers[i]);
 }
