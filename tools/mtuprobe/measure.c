@@ -238,10 +238,12 @@ static bool outcome_of(const struct pd_probe_event *ev, const struct sockaddr_st
 	return false;
 }
 
-/* Drain every pending event into the search. */
+/* Drain every pending event into the search.  Answers to probes of this
+ * round (search ids from round_first on) are counted in *answered; late
+ * answers to earlier rounds are fed but do not end this round sooner. */
 static int drain(struct pd_prober *p, struct pd_search *s, const struct idmap *m,
-		 const struct sockaddr_storage *dst, struct pd_rtt *rtt, unsigned *answered,
-		 struct pd_error *err)
+		 const struct sockaddr_storage *dst, struct pd_rtt *rtt, uint32_t round_first,
+		 unsigned *answered, struct pd_error *err)
 {
 	struct pd_probe_event ev;
 	struct pd_search_outcome out;
@@ -253,7 +255,7 @@ static int drain(struct pd_prober *p, struct pd_search *s, const struct idmap *m
 			continue;
 		if (out.kind == PD_SEARCH_ACKED && ts_us(&ev.received) > ts_us(&ev.sent))
 			pd_rtt_sample(rtt, ts_us(&ev.received) - ts_us(&ev.sent));
-		if (pd_search_feed(s, sid, &out, NULL) == 0)
+		if (pd_search_feed(s, sid, &out, NULL) == 0 && sid >= round_first)
 			(*answered)++;
 	}
 	return rc;
@@ -321,7 +323,8 @@ static int run_search(const struct mtuprobe_opts *o, struct pd_prober *p,
 			uint64_t t;
 			int ms;
 
-			if (drain(p, &s, &map, dst, &rtt, &answered, &err) < 0) {
+			if (drain(p, &s, &map, dst, &rtt, n ? plan[0].id : UINT32_MAX, &answered,
+				  &err) < 0) {
 				pd_error_message(&err, msg, sizeof(msg));
 				tool_report_fail(&res->report, PD_EXIT_UNKNOWN, "receiving: %s", msg);
 				return -1;
@@ -349,7 +352,7 @@ static int run_search(const struct mtuprobe_opts *o, struct pd_prober *p,
 	{
 		unsigned late = 0;
 
-		drain(p, &s, &map, dst, &rtt, &late, &err);
+		drain(p, &s, &map, dst, &rtt, UINT32_MAX, &late, &err);
 	}
 	pd_search_result(&s, &res->search);
 	res->searched = true;

@@ -87,7 +87,8 @@ json_t *mtuprobe_render_json(const struct tool_ctx *ctx, const void *result)
 	json_object_set_new(doc, "ignored_answers",
 			    json_integer((json_int_t)(r->probes.ignored_unmatched +
 						      r->probes.ignored_bogus)));
-	json_object_set_new(doc, "bogus_ptb", json_integer(s->bogus_ptb));
+	json_object_set_new(doc, "bogus_ptb",
+			    json_integer((json_int_t)(s->bogus_ptb + r->probes.ignored_bogus)));
 	json_object_set_new(doc, "expect_mtu", uint_or_null(r->expect_mtu, r->expect_mtu != 0));
 	json_object_set_new(doc, "recommendations", recommendations(r));
 	return doc;

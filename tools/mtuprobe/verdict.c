@@ -83,10 +83,16 @@ void mtuprobe_conclude(const struct mtuprobe_opts *o, struct mtuprobe_result *re
 
 	snprintf(ev, sizeof(ev), "largest acknowledged %u, smallest failed %u; %u probes in %u "
 		 "rounds", s->largest_ok, s->smallest_lost, s->probes, s->rounds);
-	if (s->status == PD_SEARCH_PARTIAL)
+	if (s->status == PD_SEARCH_PARTIAL && s->stop == PD_SEARCH_STOP_SILENT)
 		add(res, "pmtu-bounds-only", PD_SEV_UNKNOWN, ev,
-		    "the path MTU is between %u and %u; the search ran out of budget",
+		    "the path MTU is between %u and %u; the target stopped answering (it may "
+		    "rate-limit its ICMP errors: --method icmp, or tcp with -p, avoids that)",
 		    s->largest_ok, s->smallest_lost ? s->smallest_lost - 1 : s->max_size);
+	else if (s->status == PD_SEARCH_PARTIAL)
+		add(res, "pmtu-bounds-only", PD_SEV_UNKNOWN, ev,
+		    "the path MTU is between %u and %u; the search ran out of its %s budget",
+		    s->largest_ok, s->smallest_lost ? s->smallest_lost - 1 : s->max_size,
+		    s->stop == PD_SEARCH_STOP_ROUNDS ? "round" : "probe");
 
 	switch (s->pmtud) {
 	case PD_PMTUD_WORKS:
@@ -109,12 +115,18 @@ void mtuprobe_conclude(const struct mtuprobe_opts *o, struct mtuprobe_result *re
 	case PD_PMTUD_UNKNOWN:
 		break;
 	}
-	if (s->bogus_ptb) {
-		snprintf(ev, sizeof(ev), "%u below the minimum MTU, %u not below the probe size",
-			 s->bogus_low, s->bogus_not_smaller);
+	/* The prober drops impossible answers itself (an MTU below the family
+	 * minimum or not below the probe, bad checksums), the engine the
+	 * ones it classifies: both are reported, neither was believed. */
+	if (s->bogus_ptb || res->probes.ignored_bogus) {
+		unsigned long long n = s->bogus_ptb + res->probes.ignored_bogus;
+
+		snprintf(ev, sizeof(ev), "%u with an MTU below the minimum, %u not below the probe "
+			 "size, %llu malformed or impossible (dropped by the prober)",
+			 s->bogus_low, s->bogus_not_smaller,
+			 (unsigned long long)res->probes.ignored_bogus);
 		add(res, "bogus-ptb", PD_SEV_WARNING, ev,
-		    "%u ICMP too-big messages reported an impossible MTU and were ignored",
-		    s->bogus_ptb);
+		    "%llu ICMP errors about our probes were impossible and were ignored", n);
 	}
 	if (o->expect_mtu && s->status == PD_SEARCH_FOUND && s->pmtu < o->expect_mtu) {
 		snprintf(ev, sizeof(ev), "measured %u, expected at least %u", s->pmtu,
