@@ -94,6 +94,45 @@ int nl_msg_errno(const uint8_t *buf, const struct nlmsghdr *nlh, int *errnum,
 	return PD_OK;
 }
 
+int nl_find_reply(const uint8_t *buf, size_t len, uint16_t want,
+		  int (*errmap)(int e, struct pd_error *err), const struct nlmsghdr **out,
+		  struct pd_error *err)
+{
+	const struct nlmsghdr *nlh;
+	size_t off = 0;
+	int rc, e;
+
+	rc = nl_check_buf(buf, len, err);
+	if (rc < 0)
+		return rc;
+	while ((rc = nl_next_msg(buf, len, &off, &nlh, err)) > 0) {
+		if (nlh->nlmsg_type == want) {
+			*out = nlh;
+			return PD_OK;
+		}
+		switch (nlh->nlmsg_type) {
+		case NLMSG_NOOP:
+			continue;
+		case NLMSG_ERROR:
+			rc = nl_msg_errno(buf, nlh, &e, err);
+			if (rc < 0)
+				return rc;
+			if (e == 0)
+				continue; /* an ack */
+			return errmap(e, err);
+		case NLMSG_DONE:
+			return pd_fail(err, PD_ERR_NOTFOUND, nl_off(buf, nlh),
+				       "reply ends before the answer");
+		default:
+			return pd_fail(err, PD_ERR_MALFORMED, nl_off(buf, nlh),
+				       "unexpected message type in a netlink reply");
+		}
+	}
+	if (rc < 0)
+		return rc;
+	return pd_fail(err, PD_ERR_TRUNCATED, len, "no answer message in the netlink reply");
+}
+
 int nl_walk_attrs(const uint8_t *buf, size_t start, size_t end, nl_attr_fn fn, void *ctx,
 		  struct pd_error *err)
 {

@@ -57,6 +57,14 @@ int nl_next_msg(const uint8_t *buf, size_t len, size_t *off, const struct nlmsgh
 
 /* An NLMSG_ERROR message: *errnum = the positive errno it carries, 0 for an
  * acknowledgement. */
+/* The one reply message of type `want` in buf, for requests answered by a
+ * single message (RTM_GETLINK, RTM_GETROUTE): NOOPs and acks are skipped,
+ * an error message becomes errmap(errno), anything else is PD_ERR_MALFORMED
+ * and no such message PD_ERR_NOTFOUND / PD_ERR_TRUNCATED. */
+int nl_find_reply(const uint8_t *buf, size_t len, uint16_t want,
+		  int (*errmap)(int e, struct pd_error *err), const struct nlmsghdr **out,
+		  struct pd_error *err);
+
 int nl_msg_errno(const uint8_t *buf, const struct nlmsghdr *nlh, int *errnum,
 		 struct pd_error *err);
 

@@ -625,46 +625,19 @@ static int link_errno(int e, struct pd_error *err)
 int pd_nl_link_parse(const void *vbuf, size_t len, struct pd_nl_link *out,
 		     struct pd_error *err)
 {
-	const uint8_t *buf = vbuf;
 	const struct nlmsghdr *nlh;
-	size_t off = 0;
 	int rc;
 
 	if (!out)
 		return pd_fail(err, PD_ERR_INVAL, 0, "pd_nl_link_parse: out is NULL");
 	memset(out, 0, sizeof(*out));
-	rc = nl_check_buf(buf, len, err);
+	rc = nl_find_reply(vbuf, len, RTM_NEWLINK, link_errno, &nlh, err);
 	if (rc < 0)
 		return rc;
-	while ((rc = nl_next_msg(buf, len, &off, &nlh, err)) > 0) {
-		int e;
-
-		switch (nlh->nlmsg_type) {
-		case NLMSG_NOOP:
-			continue;
-		case NLMSG_ERROR:
-			rc = nl_msg_errno(buf, nlh, &e, err);
-			if (rc < 0)
-				return rc;
-			if (e == 0)
-				continue; /* an ack */
-			return link_errno(e, err);
-		case NLMSG_DONE:
-			return pd_fail(err, PD_ERR_NOTFOUND, nl_off(buf, nlh),
-				       "reply ends without an RTM_NEWLINK");
-		case RTM_NEWLINK:
-			rc = parse_newlink(buf, nlh, out, err);
-			if (rc < 0)
-				memset(out, 0, sizeof(*out));
-			return rc;
-		default:
-			return pd_fail(err, PD_ERR_MALFORMED, nl_off(buf, nlh),
-				       "unexpected message type in an RTM_GETLINK reply");
-		}
-	}
+	rc = parse_newlink(vbuf, nlh, out, err);
 	if (rc < 0)
-		return rc;
-	return pd_fail(err, PD_ERR_TRUNCATED, len, "no RTM_NEWLINK in the reply");
+		memset(out, 0, sizeof(*out));
+	return rc;
 }
 
 int pd_nl_link_get(struct pd_nl *nl, const char *name, int ifindex, struct pd_nl_link *out,

@@ -282,46 +282,19 @@ static int route_errno(int e, struct pd_error *err)
 int pd_nl_route_parse(const void *vbuf, size_t len, struct pd_nl_route *out,
 		      struct pd_error *err)
 {
-	const uint8_t *buf = vbuf;
 	const struct nlmsghdr *nlh;
-	size_t off = 0;
 	int rc;
 
 	if (!out)
 		return pd_fail(err, PD_ERR_INVAL, 0, "pd_nl_route_parse: out is NULL");
 	memset(out, 0, sizeof(*out));
-	rc = nl_check_buf(buf, len, err);
+	rc = nl_find_reply(vbuf, len, RTM_NEWROUTE, route_errno, &nlh, err);
 	if (rc < 0)
 		return rc;
-	while ((rc = nl_next_msg(buf, len, &off, &nlh, err)) > 0) {
-		int e;
-
-		switch (nlh->nlmsg_type) {
-		case NLMSG_NOOP:
-			continue;
-		case NLMSG_ERROR:
-			rc = nl_msg_errno(buf, nlh, &e, err);
-			if (rc < 0)
-				return rc;
-			if (e == 0)
-				continue;
-			return route_errno(e, err);
-		case NLMSG_DONE:
-			return pd_fail(err, PD_ERR_NOTFOUND, nl_off(buf, nlh),
-				       "reply ends without an RTM_NEWROUTE");
-		case RTM_NEWROUTE:
-			rc = parse_newroute(buf, nlh, out, err);
-			if (rc < 0)
-				memset(out, 0, sizeof(*out));
-			return rc;
-		default:
-			return pd_fail(err, PD_ERR_MALFORMED, nl_off(buf, nlh),
-				       "unexpected message type in an RTM_GETROUTE reply");
-		}
-	}
+	rc = parse_newroute(vbuf, nlh, out, err);
 	if (rc < 0)
-		return rc;
-	return pd_fail(err, PD_ERR_TRUNCATED, len, "no RTM_NEWROUTE in the reply");
+		memset(out, 0, sizeof(*out));
+	return rc;
 }
 
 /* ---- queries ------------------------------------------------------------------------- */

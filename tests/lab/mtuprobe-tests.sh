@@ -15,25 +15,14 @@ BUILD_DIR=$(cd "${1:-build}" && pwd)
 MTUPROBE=$BUILD_DIR/mtuprobe
 # shellcheck source=tests/lab/topo.sh
 . "$LAB_DIR/topo.sh"
+CHECK_TAG=mtuprobe-lab
+# shellcheck source=tests/lab/check.sh
+. "$LAB_DIR/check.sh"
 
-N_PASS=0
-N_FAIL=0
-WHY=
 OUT=
 ERR=
 RC=
 
-ok() { N_PASS=$((N_PASS + 1)); printf 'mtuprobe-lab: ok   %s\n' "$1"; }
-bad() { N_FAIL=$((N_FAIL + 1)); printf 'mtuprobe-lab: FAIL %s: %s\n' "$1" "$2"; }
-why() { WHY=$*; return 1; }
-
-check()
-{
-	local name=$1
-	shift
-	WHY=
-	if "$@"; then ok "$name"; else bad "$name" "${WHY:-failed}"; fi
-}
 
 # build NAME CMD...: a fresh lab with one topology.
 build()

@@ -26,46 +26,13 @@ LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BUILD_DIR=${1:-build}
 # shellcheck source=tests/lab/topo.sh
 . "$LAB_DIR/topo.sh"
+CHECK_TAG=netlink
+# shellcheck source=tests/lab/check.sh
+. "$LAB_DIR/check.sh"
 
 NLQ=$(cd "$BUILD_DIR" 2>/dev/null && pwd)/nlquery
-N_PASS=0
-N_FAIL=0
-N=0
-WHY=
 RUN_TMP=
 OUT=
-
-ok()
-{
-	N=$((N + 1))
-	N_PASS=$((N_PASS + 1))
-	printf 'netlink: ok   %2d %s\n' "$N" "$1"
-}
-
-bad()
-{
-	N=$((N + 1))
-	N_FAIL=$((N_FAIL + 1))
-	printf 'netlink: FAIL %2d %s: %s\n' "$N" "$1" "$2"
-}
-
-check()
-{
-	local name=$1
-	shift
-	WHY=
-	if "$@"; then
-		ok "$name"
-	else
-		bad "$name" "${WHY:-failed}"
-	fi
-}
-
-why()
-{
-	WHY=$*
-	return 1
-}
 
 build()
 {

@@ -31,11 +31,10 @@ LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BUILD_DIR=${1:-build}
 # shellcheck source=tests/lab/topo.sh
 . "$LAB_DIR/topo.sh"
+CHECK_TAG=probe
+# shellcheck source=tests/lab/check.sh
+. "$LAB_DIR/check.sh"
 
-N_PASS=0
-N_FAIL=0
-N=0
-WHY=
 RUN_TMP=
 PT=
 OUT=
@@ -47,39 +46,6 @@ TCP_CLOSED=8081
 HOP2_4=10.0.2.2
 HOP2_6=fd00:0:0:2::2
 NOBODY=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
-
-ok()
-{
-	N=$((N + 1))
-	N_PASS=$((N_PASS + 1))
-	printf 'probe: ok   %2d %s\n' "$N" "$1"
-}
-
-bad()
-{
-	N=$((N + 1))
-	N_FAIL=$((N_FAIL + 1))
-	printf 'probe: FAIL %2d %s: %s\n' "$N" "$1" "$2"
-}
-
-# check NAME CMD...: CMD returns 0 to pass; on failure it leaves the reason in WHY.
-check()
-{
-	local name=$1
-	shift
-	WHY=
-	if "$@"; then
-		ok "$name"
-	else
-		bad "$name" "${WHY:-failed}"
-	fi
-}
-
-why()
-{
-	WHY=$*
-	return 1
-}
 
 # pt NODE [PREFIX-CMD...] -- PROBETEST-ARGS...: run probetest in NODE; stdout in OUT, stderr
 # in ERR, exit status in RC.

@@ -20,45 +20,11 @@ LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BUILD_DIR=${1:-build}
 # shellcheck source=tests/lab/topo.sh
 . "$LAB_DIR/topo.sh"
+CHECK_TAG=lab
+# shellcheck source=tests/lab/check.sh
+. "$LAB_DIR/check.sh"
 
-N_PASS=0
-N_FAIL=0
-N=0
-WHY=
 RUN_TMP=
-
-ok()
-{
-	N=$((N + 1))
-	N_PASS=$((N_PASS + 1))
-	printf 'lab: ok   %2d %s\n' "$N" "$1"
-}
-
-bad()
-{
-	N=$((N + 1))
-	N_FAIL=$((N_FAIL + 1))
-	printf 'lab: FAIL %2d %s: %s\n' "$N" "$1" "$2"
-}
-
-# check NAME CMD...: CMD returns 0 to pass; on failure it leaves the reason in WHY.
-check()
-{
-	local name=$1
-	shift
-	WHY=
-	if "$@"; then
-		ok "$name"
-	else
-		bad "$name" "${WHY:-failed}"
-	fi
-}
-
-why()
-{
-	WHY=$*
-	return 1
-}
 
 # build NAME CMD...: start a fresh lab and build a topology; one check line either way.
 build()

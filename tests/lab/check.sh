@@ -1,0 +1,44 @@
+# tests/lab/check.sh - the check harness every lab test script shares (bash, sourced).
+#
+# Set CHECK_TAG first ("lab", "probe", ...).  One line per check, "TAG: ok   N name" or
+# "TAG: FAIL N name: why", and the counts N_PASS / N_FAIL for the script's closing line
+# "TAG: N passed, M failed", which run-unit.sh-style readers and CI look for.
+
+N=0
+N_PASS=0
+N_FAIL=0
+WHY=
+
+ok()
+{
+	N=$((N + 1))
+	N_PASS=$((N_PASS + 1))
+	printf '%s: ok   %2d %s\n' "$CHECK_TAG" "$N" "$1"
+}
+
+bad()
+{
+	N=$((N + 1))
+	N_FAIL=$((N_FAIL + 1))
+	printf '%s: FAIL %2d %s: %s\n' "$CHECK_TAG" "$N" "$1" "$2"
+}
+
+# check NAME CMD...: CMD returns 0 to pass; on failure it leaves the reason in WHY.
+check()
+{
+	local name=$1
+	shift
+	WHY=
+	if "$@"; then
+		ok "$name"
+	else
+		bad "$name" "${WHY:-failed}"
+	fi
+}
+
+# why TEXT...: record why a check failed, and fail.
+why()
+{
+	WHY=$*
+	return 1
+}
