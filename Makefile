@@ -71,7 +71,7 @@ FUZZ_SMOKE_RUNS ?= 20000
 
 CAPTURES ?= ../shared/captures
 
-.PHONY: all lib tools tests check unit unit-san conformance cli lab-check install-check \
+.PHONY: FORCE all lib tools tests check unit unit-san conformance cli lab-check install-check \
 	fuzz fuzz-build fuzz-smoke bench demo deps install uninstall clean help \
 	lint
 
@@ -84,6 +84,16 @@ tests: $(UNIT_BINS) $(CONF_BIN) $(BUILD)/gencap $(BUILD)/nlquery $(BUILD)/probet
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# Objects that embed PD_VERSION are rebuilt when it changes (the stamp is
+# rewritten only when the version differs).
+VERSION_STAMP := $(BUILD)/.version
+$(VERSION_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
+FORCE:
+$(BUILD)/lib/src/responder.o $(BUILD)/tools/common/cli.o \
+	$(BUILD)/tools/common/render_json.o: $(VERSION_STAMP)
 
 $(LIB_A): $(LIB_OBJ)
 	$(call say,AR,$@)rm -f $@; ar rcs $@ $^

@@ -4,7 +4,7 @@
 #
 # Builds the lab, shows the symptom (small pings through the tunnel pass, full-size ones
 # vanish), records the tunnel's underlay traffic to BUILD_DIR/demo/wg-underlay.pcap, runs the
-# pathdiag tools that exist so far, shows the fix (tunnel MTU 1394 = 1454 - 60), tears down.
+# mtuprobe on the underlay and through the tunnel, shows the fix (tunnel MTU 1394 = 1454 - 60), tears down.
 
 if [ -z "${BASH_VERSION:-}" ]; then
 	exec bash "$0" "$@"
@@ -108,22 +108,15 @@ main()
 	fi
 	say ""
 
-	say "== pathdiag tools"
-	for tool in mtuprobe tunsniff nattrace; do
-		if [ -x "$BUILD_DIR/$tool" ]; then
-			printf '  %s: %s\n' "$tool" "$("$BUILD_DIR/$tool" --version 2>&1 | head -n 1)"
-		else
-			printf '  %s: not built (%s/%s missing)\n' "$tool" "$BUILD_DIR" "$tool"
-		fi
-	done
-	# ------------------------------------------------------------------------------------
-	# TOOL RUNS GO HERE, once the tools do more than --help/--version. Intended:
-	#   run client "$BUILD_DIR/mtuprobe" ... "$TOPO_WG_SERVER4"   (inner PMTU through wg)
-	#   run client "$BUILD_DIR/mtuprobe" ... "$TOPO_SERVER4"      (underlay PMTU: 1454)
-	#   "$BUILD_DIR/tunsniff" ... "$BUILD_DIR/demo/wg-underlay.pcap"  (WireGuard, 60 bytes)
-	# Expected conclusion: tunnel MTU <= 1454 - 60 = 1394.
-	# ------------------------------------------------------------------------------------
-	say "  (mtuprobe and tunsniff runs will appear here.)"
+	say "== mtuprobe on the underlay: the path the tunnel's outer packets take"
+	say "  [client]\$ mtuprobe -e wireguard $TOPO_SERVER4"
+	lab_x client "$BUILD_DIR/mtuprobe" -e wireguard "$TOPO_SERVER4" 2>&1 | sed 's/^/  /' || true
+	say ""
+	say "== mtuprobe through the tunnel: what the tunnel really carries"
+	say "  [client]\$ mtuprobe $TOPO_WG_SERVER4"
+	lab_x client "$BUILD_DIR/mtuprobe" "$TOPO_WG_SERVER4" 2>&1 | sed 's/^/  /' || true
+	say "  The tunnel claims MTU $TOPO_WG_MTU but carries less: WireGuard pads what it"
+	say "  encrypts to 16 bytes, so the largest inner packets grow past the 1454 path."
 	say ""
 
 	say "== The fix: tunnel MTU 1454 - 60 = 1394 at both ends"
