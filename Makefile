@@ -62,6 +62,8 @@ UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TESTLIB_SRC := $(sort $(wildcard tests/common/*.c))
 TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(BUILD)/%.o)
 CONF_BIN := $(BUILD)/tests/conformance
+# Test drivers (tests/tools/NAME.c -> $(BUILD)/NAME), see their rule below.
+TESTTOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/%,$(wildcard tests/tools/*.c))
 CONF_SRC := $(sort $(wildcard tests/conformance/*.c))
 
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
@@ -79,7 +81,7 @@ all: lib tools
 
 lib: $(LIB_A) $(LIB_SO) $(BUILD)/libpathdiag.pc
 tools: $(TOOL_BINS)
-tests: $(UNIT_BINS) $(CONF_BIN) $(BUILD)/gencap $(BUILD)/nlquery $(BUILD)/probetest $(BUILD)/peertest
+tests: $(UNIT_BINS) $(CONF_BIN) $(TESTTOOL_BINS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -134,20 +136,10 @@ $(CONF_BIN): $(CONF_OBJ) $(TESTLIB_OBJ) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-# Synthetic capture generator (tests/encode-tshark.sh, benchmarks).
-$(BUILD)/gencap: $(BUILD)/tests/tools/gencap.o $(TESTLIB_OBJ) $(LIB_A)
-	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
-
-# Peer responder driver (tests/lab/peer-tests.sh).
-$(BUILD)/peertest: $(BUILD)/tests/tools/peertest.o $(LIB_A)
-	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
-
-# Prober driver for the namespace lab (tests/lab/probe-tests.sh).
-$(BUILD)/probetest: $(BUILD)/tests/tools/probetest.o $(LIB_A)
-	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
-
-# Netlink query driver (tests/lab/netlink-tests.sh).
-$(BUILD)/nlquery: $(BUILD)/tests/tools/nlquery.o $(LIB_A)
+# Test drivers in tests/tools/: gencap (synthetic captures, encode-tshark.sh,
+# benchmarks), peertest, probetest and nlquery (the lab's responder, prober
+# and netlink tests).  Each links its one source with the test helpers.
+$(TESTTOOL_BINS): $(BUILD)/%: $(BUILD)/tests/tools/%.o $(TESTLIB_OBJ) $(LIB_A)
 	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 # ---- tests -------------------------------------------------------------

@@ -430,7 +430,6 @@ void mtuprobe_measure(const struct mtuprobe_opts *o, struct mtuprobe_result *res
 		if (res->report.error[0] || !res->searched ||
 		    res->search.status != PD_SEARCH_UNKNOWN)
 			break;
-		res->methods_silent++;
 	}
 out:
 	for (i = 0; i < n; i++)

@@ -55,7 +55,6 @@ struct mtuprobe_result {
 	int family;                    /* 4 or 6, 0 before resolution */
 	enum pd_probe_method method;
 	bool method_auto;
-	unsigned methods_silent;       /* automatic methods tried without answer */
 	bool raw;                      /* raw sockets were used */
 	uint16_t port;
 	/* Which direction the method measures: an echo reply is as large as
