@@ -550,6 +550,7 @@ static int conclude(struct pd_prober *p, enum pdi_verdict v, const struct pdi_ma
 	ev->ip_size = r->ip_size;
 	ev->ttl = r->ttl;
 	ev->mtu = m->mtu;
+	ev->mtu_bogus = m->mtu_bogus;
 	if (from)
 		ev->from = *from;
 	pdi_sa_set_port(&ev->from, 0);
@@ -560,6 +561,8 @@ static int conclude(struct pd_prober *p, enum pdi_verdict v, const struct pdi_ma
 	ev->sent = r->sent;
 	ev->received = *when;
 	count_event(p, m->kind);
+	if (m->mtu_bogus)
+		p->st.too_big_bogus++;
 	return RX_EVENT;
 }
 

@@ -16,9 +16,11 @@
  * Verdicts: an event; "unmatched" for anything well-formed that is not
  * about a probe of ours (another flow, a foreign or stale token, a quote too
  * short to say which probe); "bogus" for what is malformed or claims to be
- * about our probe but cannot be (an MTU out of range or not below the
- * probe's size, a token contradicting the header fields, a bad checksum,
- * "fragmentation needed" quoting a packet without DF).  Every packet byte
+ * about our probe but cannot be (a token contradicting the header fields, a
+ * bad checksum, "fragmentation needed" quoting a packet without DF).  A
+ * "too big" error about our probe whose MTU is impossible (below the
+ * protocol minimum, or not below the probe's size) is an event flagged
+ * mtu_bogus: it shows that the router answers, wrongly.  Every packet byte
  * is read through the library's decoders or the bounds-checked cursor.
  */
 #include <string.h>
@@ -229,11 +231,13 @@ static enum pdi_verdict too_big(const struct pdi_flow *f, const struct pdi_probe
 
 	/* A router cannot have been unable to forward a packet no larger than
 	 * the MTU it names; and links below the protocol minimum do not
-	 * exist (IPv4 "MTU 0" from pre-RFC 1191 routers included). */
-	if (mtu < min || mtu >= r->ip_size)
-		return PDI_BOGUS;
+	 * exist (IPv4 "MTU 0" from pre-RFC 1191 routers included).  Such an
+	 * error is still about our probe (flow and token match): it is
+	 * reported, flagged, so that the caller can tell a router sending
+	 * wrong MTUs from one sending nothing. */
 	m->kind = PD_PROBE_TOO_BIG;
 	m->mtu = mtu;
+	m->mtu_bogus = mtu < min || mtu >= r->ip_size;
 	return PDI_EVENT;
 }
 

@@ -63,6 +63,7 @@ struct pdi_match {
 	enum pd_probe_event_kind kind;
 	uint32_t probe_id;
 	uint32_t mtu;
+	bool mtu_bogus;             /* TOO_BIG with an impossible MTU */
 	bool has_icmp;
 	uint8_t icmp_type, icmp_code;
 	uint16_t tcp_flags;

@@ -16,7 +16,7 @@
 #define REC_CONTROL 0x01u
 #define REC_LEAD 0x02u  /* leading control: a loss-rate sample */
 #define REC_TRAIL 0x04u /* trailing control: makes its round count */
-#define REC_BOGUS 0x08u /* TOO_BIG with an impossible MTU: treated as lost */
+#define REC_BOGUS 0x08u /* TOO_BIG with an impossible MTU: fails, hint unused */
 
 /* Beta(PRIOR_A, PRIOR_B) prior on the loss rate (mean 11%). */
 #define PRIOR_A 0.5
@@ -76,18 +76,19 @@ static bool round_valid(const struct pd_search *s, unsigned r)
 	return false;
 }
 
-/* A record that counts as a loss: silent, or a PTB whose MTU was bogus. */
+/* A record that counts as a loss: no answer. */
 static bool rec_lossy(const struct pd_search_rec *rc)
 {
-	return rc->kind == PD_SEARCH_LOST ||
-	       (rc->kind == PD_SEARCH_TOO_BIG && (rc->flags & REC_BOGUS));
+	return rc->kind == PD_SEARCH_LOST;
 }
 
-/* A record that proves its size fails whatever the round. */
+/* A record that proves its size fails whatever the round: a router said it
+ * dropped the probe (even one whose MTU is bogus: RFC 1191 section 5's
+ * "MTU 0" routers still drop the packet, only their hint is useless), or
+ * the local stack refused it. */
 static bool rec_hard_fail(const struct pd_search_rec *rc)
 {
-	return (rc->kind == PD_SEARCH_TOO_BIG && !(rc->flags & REC_BOGUS)) ||
-	       rc->kind == PD_SEARCH_LOCAL_TOO_BIG;
+	return rc->kind == PD_SEARCH_TOO_BIG || rc->kind == PD_SEARCH_LOCAL_TOO_BIG;
 }
 
 /* Losses in valid rounds count as evidence; the trailing control decides

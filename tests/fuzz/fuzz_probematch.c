@@ -82,14 +82,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		FZ_CHECK(m1.probe_id >= 1 && m1.probe_id <= table.last_id);
 		FZ_CHECK(m1.kind >= PD_PROBE_ACK && m1.kind <= PD_PROBE_LOCAL_TOO_BIG);
+		/* Probe ids map to sizes 1280 + 30 (id - 1): an MTU is bogus
+		 * exactly when it is below the minimum or not below that. */
 		if (m1.kind == PD_PROBE_TOO_BIG)
-			FZ_CHECK(m1.mtu >= fmin && m1.mtu < 1280u + 30u * (m1.probe_id - 1));
+			FZ_CHECK(m1.mtu_bogus == !(m1.mtu >= fmin &&
+						   m1.mtu < 1280u + 30u * (m1.probe_id - 1)));
 	}
 	memset(&m2, 0x5a, sizeof(m2));
 	v2 = match(which, &f, b, size - 1, from, &m2);
 	FZ_CHECK(v1 == v2);
 	if (v1 == PDI_EVENT)
-		FZ_CHECK(m1.kind == m2.kind && m1.probe_id == m2.probe_id && m1.mtu == m2.mtu);
+		FZ_CHECK(m1.kind == m2.kind && m1.probe_id == m2.probe_id && m1.mtu == m2.mtu &&
+			 m1.mtu_bogus == m2.mtu_bogus);
 	free(b);
 	return 0;
 }

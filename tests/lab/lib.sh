@@ -452,6 +452,24 @@ lab_router_lendrop()
 	EOF
 }
 
+# lab_router_badptb NODE N: answer forwarded IPv4 packets whose layer-3 length is above N with
+# an ICMP "fragmentation needed" whose next-hop MTU is 0, as routers from before RFC 1191 do
+# (nft's reject writes no MTU), and drop them. nft cannot send an ICMPv6 Packet Too Big, so
+# IPv6 passes untouched. Counter: ip pdl_badptb badptb.
+lab_router_badptb()
+{
+	case $2 in
+	'' | *[!0-9]*) _lab_fail "lab_router_badptb $1" "length '$2' is not a number"; return 1 ;;
+	esac
+	lab_nft "$1" "ip pdl_badptb" <<-EOF
+	counter badptb {}
+	chain forward {
+		type filter hook forward priority filter; policy accept;
+		meta length > $2 counter name "badptb" reject with icmp frag-needed
+	}
+	EOF
+}
+
 # lab_router_loss NODE P [IIF]: drop P% of forwarded packets at random (only those arriving on
 # IIF if given, so a ping loses P% of its requests and none of its replies).
 # Counter: inet pdl_loss loss.

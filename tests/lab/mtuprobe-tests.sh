@@ -250,6 +250,33 @@ else:
 PY
 }
 
+sec_badptb()
+{
+	build "chain/badptb 1400" topo_chain badptb len=1400 || return
+	local m
+	for m in icmp udp; do
+		check "badptb: r1 answers above $TOPO_LEN with MTU 0: IPv4 $m finds $TOPO_LEN, wrong MTU (not a black hole), bogus PTBs named" \
+			t_badptb "$m" "$TOPO_SERVER4"
+	done
+	lab_end
+}
+
+t_badptb()
+{
+	run client -m "$1" "$2"
+	python3 - "$OUT" "$TOPO_LEN" "$TOPO_R1_4" <<'PY' || why "$(echo "$OUT" | head -c 400)"
+import json, sys
+d = json.loads(sys.argv[1]); m = int(sys.argv[2])
+assert d["pmtu"] == m and d["pmtud"] == "wrong-mtu" and d["exit_code"] == 1, d
+assert d["reported_by"] is None, d
+assert d["bogus_ptb"] > 0, d
+kinds = {f["kind"]: f for f in d["findings"]}
+assert "ptb-wrong-mtu" in kinds and "bogus-ptb" in kinds, d["findings"]
+assert sys.argv[3] in kinds["ptb-wrong-mtu"]["message"], kinds["ptb-wrong-mtu"]
+assert "MTU 0" in kinds["ptb-wrong-mtu"]["message"], kinds["ptb-wrong-mtu"]
+PY
+}
+
 sec_lendrop()
 {
 	build "chain/lendrop 1400" topo_chain lendrop len=1400 || return
@@ -324,7 +351,7 @@ main()
 	[ -x "$MTUPROBE" ] || { echo "mtuprobe-lab: $MTUPROBE missing; run 'make'" >&2; exit 1; }
 	t0=$(date +%s)
 	lab_sweep_stale
-	for sec in ${MTUPROBE_SECTIONS:-pmtud ipv6_1280 blackhole lendrop tcp_only loss}; do
+	for sec in ${MTUPROBE_SECTIONS:-pmtud ipv6_1280 blackhole lendrop badptb tcp_only loss}; do
 		"sec_$sec"
 	done
 	printf 'mtuprobe-lab: %d passed, %d failed (%d s)\n' "$N_PASS" "$N_FAIL" \

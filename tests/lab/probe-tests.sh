@@ -10,8 +10,9 @@
 #   A capture on the client's link, decoded by tshark, shows the probes left with exactly
 #   those IP lengths, DF set (IPv4), no fragment header (IPv6) and nothing above 1500.
 #   Forged errors injected from r1 (probetest --forge): a control that quotes the probe
-#   exactly is reported; errors quoting another flow, a foreign token, an MTU not below the
-#   probe's size or below the protocol minimum are not, and are counted as ignored.
+#   exactly is reported; errors quoting another flow or a foreign token are not, and are
+#   counted as ignored; "too big" errors about our probe with an MTU not below the probe's
+#   size or below the protocol minimum are reported as too-big flagged bogus.
 #   As user nobody: udp works; icmp fails naming CAP_NET_RAW unless ping_group_range
 #   admits nogroup, then works; tcp fails naming CAP_NET_RAW and --method udp.
 #   Client link MTU lowered to 1400: 1401 -> LOCAL_TOO_BIG mtu 1400, 1400 -> ACK.
@@ -122,17 +123,21 @@ expect_stats()
 	done
 }
 
-# expect_forge UNMATCHED BOGUS FROM: the control reported (ttl-exceeded from FROM), the four
-# forged errors not, and counted so.
+# expect_forge UNMATCHED FROM SIZE MINMTU: the control reported (ttl-exceeded from FROM); the
+# two errors about other flows or tokens not reported, counted as unmatched; the two with
+# impossible MTUs (SIZE, the probe's own size, and MINMTU, below the protocol minimum)
+# reported as too-big from FROM flagged bogus; nothing counted as malformed.
 expect_forge()
 {
-	local c f
+	local c f g
 	[ "$RC" = 0 ] || { why "probetest exited $RC: $ERR"; return; }
 	c=$(grep -m 1 '^control ' <<<"$OUT")
-	[[ $c == *" ttl-exceeded from=$3 "* ]] || { why "control: ${c:-missing}"; return; }
+	[[ $c == *" ttl-exceeded from=$2 "* ]] || { why "control: ${c:-missing}"; return; }
 	f=$(grep -m 1 '^forge ' <<<"$OUT")
-	[ "$f" = "forge sent=4 reported=0 unmatched=$1 bogus=$2" ] || why "${f:-no forge line}"
-	! grep -q '^forged ' <<<"$OUT" || why "reported: $(grep -m 1 '^forged ' <<<"$OUT")"
+	[ "$f" = "forge sent=4 reported=2 unmatched=$1 bogus=0" ] || { why "${f:-no forge line}"; return; }
+	g=$(grep '^forged ' <<<"$OUT" | sed -n 's/.* too-big from=\([^ ]*\) .* mtu=\([0-9]*\) bogus .*/\1 \2/p' |
+		tr '\n' ' ')
+	[ "$g" = "$2 $3 $2 $4 " ] || why "forged too-big events: '$g' (want '$2 $3 $2 $4 ')"
 }
 
 # expect_perm: probetest failed for a missing privilege, naming CAP_NET_RAW and the method
@@ -300,20 +305,24 @@ sec_pmtud()
 		t_wire4 "$cap"
 	check "wire/6: probes of exactly 1454 and 1455 bytes, unfragmented (tshark)" t_wire6 "$cap"
 
-	# Forged errors, injected by r1 (the real first hop) after a probe of 1455 bytes. Sockets
-	# the kernel matches to a flow (UDP, ping) never see the one quoting another flow; raw
-	# sockets see and count it.
+	# Forged errors, injected by r1 (the real first hop) after two probes of 1454 bytes (they
+	# pass, so no real "too big" or "time exceeded" about it comes first and makes the
+	# forged ones duplicates). Sockets the kernel matches to a flow (UDP, ping) never see
+	# the one quoting another flow; raw sockets see and count it.
 	for fam in 4 6; do
 		addrs "$fam"
 		for v in udp icmp-ping icmp-raw tcp-closed; do
 			method_args "$v"
-			t="$v/$fam: forged errors ignored"
+			t="$v/$fam: forged errors"
 			pt client -- "${ARGS[@]}" --forge "/var/run/netns/$(lab_ns r1)" \
-				--forge-from "$R1" "$TGT" 1455
+				--forge-from "$R1" "$TGT" 1454 1454
+			if [ "$fam" = 6 ]; then min=1200; else min=60; fi
 			case $v in
-			udp | icmp-ping) check "$t (1 unmatched, 2 bogus)" expect_forge 1 2 "$R1" ;;
-			*) check "$t (2 unmatched, 2 bogus)" expect_forge 2 2 "$R1" ;;
+			udp | icmp-ping) n=1 ;;
+			*) n=2 ;;
 			esac
+			check "$t ($n unmatched, MTU 1454 and $min reported as bogus)" \
+				expect_forge "$n" "$R1" 1454 "$min"
 		done
 	done
 

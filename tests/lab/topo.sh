@@ -7,12 +7,14 @@
 #          builds the topology, prints it, then runs CMD (with the TOPO_* variables and
 #          LAB_PREFIX exported) or, on a terminal, waits for Enter; then tears everything down.
 #
-#   chain [pmtud|blackhole|lendrop|loss] [mtu=1454] [len=1454] [loss=10]
+#   chain [pmtud|blackhole|lendrop|badptb|loss] [mtu=1454] [len=1454] [loss=10]
 #       client --- r1 ===(bottleneck mtu)=== r2 --- server, IPv4 and IPv6.
 #       pmtud:     routers send ICMP "fragmentation needed" / "packet too big" (default).
 #       blackhole: r1 and r2 (the bottleneck routers, one per direction) drop those errors.
 #       lendrop:   every link 1500 (mtu= ignored), r2 silently drops packets whose layer-3
 #                  length is above len=N.
+#       badptb:    every link 1500 (mtu= ignored), r1 answers IPv4 packets above len=N with
+#                  "fragmentation needed" carrying MTU 0 (a bogus PTB) and drops them.
 #       loss:      r1 drops loss=P % of the packets coming from the client, at random.
 #   nat        client --- home (masquerade) --- server
 #   cgn        client --- home (masquerade) --- cgn (masquerades 100.64.0.0/10) --- server
@@ -47,7 +49,7 @@ topo_chain()
 {
 	local variant=pmtud kv mtu=1454 len=1454 loss=10
 	case ${1:-} in
-	pmtud | blackhole | lendrop | loss) variant=$1; shift ;;
+	pmtud | blackhole | lendrop | badptb | loss) variant=$1; shift ;;
 	esac
 	for kv; do
 		case $kv in
@@ -57,7 +59,7 @@ topo_chain()
 		*) _lab_fail "topo_chain" "unknown argument '$kv'"; return 1 ;;
 		esac
 	done
-	[ "$variant" != lendrop ] || mtu=1500
+	case $variant in lendrop | badptb) mtu=1500 ;; esac
 
 	lab_node client || return
 	lab_node r1 router || return
@@ -84,6 +86,7 @@ topo_chain()
 		lab_router_blackhole r2 || return
 		;;
 	lendrop) lab_router_lendrop r2 "$len" || return ;;
+	badptb) lab_router_badptb r1 "$len" || return ;;
 	loss) lab_router_loss r1 "$loss" client || return ;;
 	esac
 
@@ -107,6 +110,7 @@ topo_chain()
 	pmtud) TOPO_DESC="client - r1 =[mtu $mtu]= r2 - server; routers send ICMP errors" ;;
 	blackhole) TOPO_DESC="client - r1 =[mtu $mtu]= r2 - server; routers drop their ICMP errors" ;;
 	lendrop) TOPO_DESC="client - r1 - r2 - server, mtu 1500; r2 drops packets above $len bytes" ;;
+	badptb) TOPO_DESC="client - r1 - r2 - server, mtu 1500; r1 answers IPv4 above $len bytes with MTU 0" ;;
 	loss) TOPO_DESC="client - r1 =[mtu $mtu]= r2 - server; r1 drops $loss% from the client" ;;
 	esac
 }

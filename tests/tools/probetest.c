@@ -12,7 +12,7 @@
  *   probe size=1455 ttl=0 id=2 too-big from=10.0.1.1 type=3 code=4 mtu=1454 ...
  *   probe size=1455 ttl=0 id=3 none
  *   control size=1455 ttl=0 id=3 ttl-exceeded from=10.0.1.1 type=11 code=0 ...
- *   forge sent=4 reported=0 unmatched=1 bogus=2
+ *   forge sent=4 reported=2 unmatched=1 bogus=0
  *   stats sent=3 acked=1 too_big=1 ... send_errors=0
  *
  * --forge NETNS (a /var/run/netns/NAME path; needs root): after the probes,
@@ -24,8 +24,12 @@
  * "packet too big": (1) quoting another flow (UDP source port, echo
  * identifier or TCP destination port changed), (2) quoting our flow with a
  * foreign token, (3) with an MTU not below the probe's size, (4) with an
- * MTU below the protocol minimum.  None of these may be reported; the
- * "forge" line gives how the statistics moved.
+ * MTU below the protocol minimum, about the probe before the last if there
+ * is one (a second "too big" about one probe is a duplicate).  (1) and (2)
+ * must not be reported; (3)
+ * and (4) are about our probe and must be reported as too-big flagged
+ * "bogus" ("forged" lines).  The "forge" line gives how the statistics
+ * moved.
  *
  * Exit status: 0 ran, 1 an error (one line "probetest: error: ..." on
  * stderr; PD_ERR_PERM's text names the capability), 2 usage.
@@ -146,10 +150,11 @@ static void print_event(const char *tag, const struct pd_probe_event *ev)
 	char from[INET6_ADDRSTRLEN];
 
 	printf("%s size=%u ttl=%u id=%" PRIu32 " %s from=%s type=%u code=%u mtu=%" PRIu32
-	       " flags=0x%03x rtt_us=%" PRId64 "\n", tag, ev->ip_size, ev->ttl, ev->probe_id,
+	       "%s flags=0x%03x rtt_us=%" PRId64 "\n", tag, ev->ip_size, ev->ttl, ev->probe_id,
 	       pd_probe_event_name(ev->kind), sa_text(&ev->from, from, sizeof(from)),
 	       ev->has_icmp ? ev->icmp_type : 0, ev->has_icmp ? ev->icmp_code : 0, ev->mtu,
-	       ev->tcp_flags, ts_us(&ev->received) - ts_us(&ev->sent));
+	       ev->mtu_bogus ? " bogus" : "", ev->tcp_flags,
+	       ts_us(&ev->received) - ts_us(&ev->sent));
 }
 
 /* Wait up to ms for an event about probe id (0: any); events about other
@@ -243,10 +248,11 @@ static int build_quote(const struct pd_prober_info *info, const struct pd_probe_
 	return PD_ERR_INVAL;
 }
 
-static void forge(struct pd_prober *p, uint32_t id, const char *netns, const char *from_s)
+static void forge(struct pd_prober *p, uint32_t id, uint32_t prev, const char *netns,
+		  const char *from_s)
 {
 	struct pd_prober_info info;
-	struct pd_probe_wire w;
+	struct pd_probe_wire w, wprev;
 	struct pd_probe_stats before, after;
 	struct pd_probe_event ev;
 	struct sockaddr_storage from, to;
@@ -255,11 +261,13 @@ static void forge(struct pd_prober *p, uint32_t id, const char *netns, const cha
 	struct {
 		bool other, foreign, control;
 		uint32_t mtu;
+		const struct pd_probe_wire *w;
 	} cases[5];
 	int s, sent = 0, reported = 0;
 
 	pd_prober_info(p, &info);
-	if (pd_prober_probe(p, id, &w, &e) < 0)
+	if (pd_prober_probe(p, id, &w, &e) < 0 ||
+	    pd_prober_probe(p, prev ? prev : id, &wprev, &e) < 0)
 		fail("forge", &e);
 	if (!parse_addr(from_s, &from) || (from.ss_family == AF_INET) != (info.family == 4)) {
 		fprintf(stderr, "probetest: error: forge: bad --forge-from address\n");
@@ -271,6 +279,10 @@ static void forge(struct pd_prober *p, uint32_t id, const char *netns, const cha
 	cases[2].foreign = true, cases[2].mtu = w.ip_size - 1u;
 	cases[3].mtu = w.ip_size;
 	cases[4].mtu = info.family == 6 ? 1200 : 60;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		cases[i].w = &w;
+	/* A second "too big" about the same probe would be a duplicate. */
+	cases[4].w = &wprev;
 	s = forge_socket(netns, info.family);
 	to = info.src;
 	if (to.ss_family == AF_INET)
@@ -283,7 +295,7 @@ static void forge(struct pd_prober *p, uint32_t id, const char *netns, const cha
 
 		sa_bytes(&from, ip.src);
 		sa_bytes(&info.src, ip.dst);
-		qlen = build_quote(&info, &w, cases[i].other, cases[i].foreign, quote,
+		qlen = build_quote(&info, cases[i].w, cases[i].other, cases[i].foreign, quote,
 				   sizeof(quote));
 		if (qlen < 0) {
 			fprintf(stderr, "probetest: error: forge: quote: %s\n",
@@ -380,7 +392,7 @@ int main(int argc, char **argv)
 	const char *forge_ns = NULL, *forge_from = NULL;
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
 	int nwant = 0, timeout = 1000, c;
-	uint32_t last = 0;
+	uint32_t last = 0, prev = 0;
 
 	while ((c = getopt_long(argc, argv, "m:p:I:S:t:", lopts, NULL)) != -1) {
 		switch (c) {
@@ -441,6 +453,7 @@ int main(int argc, char **argv)
 
 		if (pd_prober_send(p, want[i].size, want[i].ttl, &id, &e) < 0)
 			fail("send", &e);
+		prev = last;
 		last = id;
 		if (wait_event(p, id, timeout, &ev))
 			print_event("probe", &ev);
@@ -449,7 +462,7 @@ int main(int argc, char **argv)
 			       want[i].ttl, id);
 	}
 	if (forge_ns && last)
-		forge(p, last, forge_ns, forge_from);
+		forge(p, last, prev, forge_ns, forge_from);
 
 	pd_prober_stats(p, &st);
 	printf("stats sent=%" PRIu64 " acked=%" PRIu64 " too_big=%" PRIu64 " ttl_exceeded=%"

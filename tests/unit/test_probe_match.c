@@ -375,15 +375,29 @@ static void test_udp_forged(void **state)
 		/* A token naming probe 1 (1454 bytes) with 1455 bytes. */
 		k = pk_of(x, 1), k.size = 1455;
 		assert_int_equal(too_big_verdict(x, &k, 1454, &m), PDI_BOGUS);
-		/* MTUs that cannot be. */
+		/* MTUs that cannot be: still about our probe, so reported
+		 * with the MTU as sent, flagged bogus. */
 		k = pk_of(x, 2);
-		assert_int_equal(too_big_verdict(x, &k, 1455, &m), PDI_BOGUS);
-		assert_int_equal(too_big_verdict(x, &k, 9000, &m), PDI_BOGUS);
-		assert_int_equal(too_big_verdict(x, &k, min - 1, &m), PDI_BOGUS);
-		assert_int_equal(too_big_verdict(x, &k, 0, &m), PDI_BOGUS);
+		{
+			static const uint32_t impossible[] = { 1455, 1456, 9000, 0, 1 };
+
+			for (size_t i = 0; i < sizeof(impossible) / sizeof(impossible[0]); i++) {
+				assert_int_equal(too_big_verdict(x, &k, impossible[i], &m),
+						 PDI_EVENT);
+				assert_int_equal(m.kind, PD_PROBE_TOO_BIG);
+				assert_int_equal(m.probe_id, 2);
+				assert_int_equal(m.mtu, impossible[i]);
+				assert_true(m.mtu_bogus);
+			}
+		}
+		assert_int_equal(too_big_verdict(x, &k, min - 1, &m), PDI_EVENT);
+		assert_true(m.mtu_bogus);
+		assert_int_equal(m.mtu, min - 1);
 		assert_int_equal(too_big_verdict(x, &k, min, &m), PDI_EVENT);
 		assert_int_equal(m.mtu, min);
+		assert_false(m.mtu_bogus);
 		assert_int_equal(too_big_verdict(x, &k, 1454, &m), PDI_EVENT);
+		assert_false(m.mtu_bogus);
 		/* Our probes never carry extension headers. */
 		if (fam == 6) {
 			k = pk_of(x, 2), k.tel = true, k.size = 1455;
@@ -833,8 +847,12 @@ static void test_errq(void **state)
 		assert_int_equal(m.kind, PD_PROBE_TOO_BIG);
 		assert_int_equal(m.mtu, 1454);
 		assert_int_equal(m.probe_id, 2);
+		assert_false(m.mtu_bogus);
 		se.info = 1455;
-		assert_int_equal(pdi_match_errq(&u->f, &u->t, &se, d, n, &m), PDI_BOGUS);
+		assert_int_equal(pdi_match_errq(&u->f, &u->t, &se, d, n, &m), PDI_EVENT);
+		assert_int_equal(m.kind, PD_PROBE_TOO_BIG);
+		assert_int_equal(m.mtu, 1455);
+		assert_true(m.mtu_bogus);
 		se.info = 1454;
 		/* A quote cut before the token end cannot name the probe. */
 		assert_int_equal(pdi_match_errq(&u->f, &u->t, &se, d, 15, &m), PDI_UNMATCHED);

@@ -288,12 +288,17 @@ static void test_bogus_ptb_by_hand(void **state)
 	struct pd_search_probe p[PD_SEARCH_ROUND_MAX];
 	struct pd_search_result r;
 	size_t n, i, over = 0;
+	unsigned first_over = 0, rounds = 1;
 
 	(void)state;
 	init4(&s, 1500);
 	n = plan(&s, p);
 	for (i = 0; i < n; i++)
-		over += p[i].size > 1454;
+		if (p[i].size > 1454) {
+			over++;
+			if (!first_over || p[i].size < first_over)
+				first_over = p[i].size;
+		}
 	answer_round(&s, p, n, 1454, 40);
 	pd_search_result(&s, &r);
 	assert_int_equal(r.bogus_low, over);
@@ -302,13 +307,28 @@ static void test_bogus_ptb_by_hand(void **state)
 	assert_int_equal(r.nptb, 1);
 	assert_int_equal(r.ptb[0].verdict, PD_PTB_BOGUS_LOW);
 	assert_string_equal(pd_ptb_verdict_name(r.ptb[0].verdict), "bogus-low");
-	/* one loss per size is not proof of anything */
-	assert_int_equal(r.smallest_lost, 0);
+	/* The router said it dropped each of them: failures, in one round,
+	 * with no retries (RFC 1191 section 5); only the MTU is unused. */
+	assert_true(first_over > 1454);
+	assert_int_equal(r.smallest_lost, first_over);
 	assert_int_equal(r.largest_ok, 1454);
 	n = plan(&s, p);
 	assert_false(has_size(p, n, 40));
 	for (i = 0; i < n; i++)
 		assert_true(p[i].size >= V4_MIN && p[i].size <= 1500);
+	/* Bisection alone finds the path MTU; the errors came back, with a
+	 * wrong MTU, so this is no black hole. */
+	while (!pd_search_done(&s)) {
+		answer_round(&s, p, n, 1454, 40);
+		n = plan(&s, p);
+		rounds++;
+	}
+	pd_search_result(&s, &r);
+	assert_int_equal(r.status, PD_SEARCH_FOUND);
+	assert_int_equal(r.pmtu, 1454);
+	assert_int_equal(r.pmtud, PD_PMTUD_WRONG_MTU);
+	assert_int_equal(r.ptb_verified, -1);
+	assert_true(rounds <= 4);
 
 	/* MTU not below the probe: 1500 for probes of 1455..1500 */
 	init4(&s, 1500);

@@ -2,6 +2,7 @@
  * its severity and evidence) and the tunnel MTU / MSS recommendations for
  * the encapsulations asked for with --encap (pathdiag/overhead.h).
  */
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -65,6 +66,31 @@ static void recommend(const struct mtuprobe_opts *o, struct mtuprobe_result *res
 	}
 }
 
+/* The sender and MTU of the wrong PTB about the smallest failing size (the
+ * first recorded if none is about exactly that size). */
+static void wrong_ptb(const struct pd_search_result *s, char *who, size_t len, uint32_t *mtu)
+{
+	const struct pd_search_ptb *best = NULL;
+	size_t i;
+
+	for (i = 0; i < s->nptb; i++) {
+		const struct pd_search_ptb *p = &s->ptb[i];
+
+		if (p->verdict == PD_PTB_VERIFIED || p->verdict == PD_PTB_BELOW_RANGE)
+			continue;
+		if (!best || p->probe_size == s->smallest_lost)
+			best = p;
+		if (p->probe_size == s->smallest_lost)
+			break;
+	}
+	if (!best)
+		return;
+	*mtu = best->mtu;
+	if (best->from.len)
+		inet_ntop(best->from.family == 6 ? AF_INET6 : AF_INET, best->from.bytes, who,
+			  (socklen_t)len);
+}
+
 void mtuprobe_conclude(const struct mtuprobe_opts *o, struct mtuprobe_result *res)
 {
 	const struct pd_search_result *s = &res->search;
@@ -106,11 +132,17 @@ void mtuprobe_conclude(const struct mtuprobe_opts *o, struct mtuprobe_result *re
 		    "so TCP stalls unless its MSS is clamped to %u", s->largest_ok,
 		    pd_ovh_mss(s->largest_ok, res->family));
 		break;
-	case PD_PMTUD_WRONG_MTU:
+	case PD_PMTUD_WRONG_MTU: {
+		char who[INET6_ADDRSTRLEN] = "a router";
+		uint32_t mtu = 0;
+
+		wrong_ptb(s, who, sizeof(who), &mtu);
 		add(res, "ptb-wrong-mtu", PD_SEV_WARNING, ev,
-		    "ICMP errors came back, but the MTU they reported is not the path MTU %u",
-		    s->pmtu);
+		    "%s answers packets above %u with 'too big' but reports MTU %u, not the path "
+		    "MTU %u: senders that believe it shrink too far or ignore it, so clamp TCP "
+		    "MSS to %u", who, s->pmtu, mtu, s->pmtu, pd_ovh_mss(s->pmtu, res->family));
 		break;
+	}
 	case PD_PMTUD_LOCAL:
 	case PD_PMTUD_UNKNOWN:
 		break;

@@ -124,10 +124,14 @@ struct pd_probe_event {
 	uint32_t probe_id;          /* as pd_prober_send() returned it */
 	uint16_t ip_size;           /* the probe's total IP length */
 	uint8_t ttl;                /* its TTL / hop limit, 0 = default */
-	/* TOO_BIG: the MTU the router reported (68.. for IPv4, 1280.. for
-	 * IPv6, always below ip_size: other values are dropped as bogus).
-	 * LOCAL_TOO_BIG: the outgoing interface's MTU (0 if unknown). */
+	/* TOO_BIG: the MTU the router reported.  LOCAL_TOO_BIG: the outgoing
+	 * interface's MTU (0 if unknown). */
 	uint32_t mtu;
+	/* TOO_BIG whose MTU cannot be true: below the family minimum (68 for
+	 * IPv4, including the "MTU 0" of pre-RFC 1191 routers; 1280 for IPv6)
+	 * or not below ip_size.  Reported, not believed: the router answers,
+	 * but its MTU must not be used. */
+	bool mtu_bogus;
 	/* Who answered: the target (ACK), the router (TOO_BIG, ...).
 	 * AF_UNSPEC for LOCAL_TOO_BIG. */
 	struct sockaddr_storage from;
@@ -144,7 +148,8 @@ struct pd_probe_event {
 struct pd_probe_stats {
 	uint64_t sent;              /* probes that left the host */
 	uint64_t acked;             /* probes acknowledged (once each) */
-	uint64_t too_big;           /* TOO_BIG events */
+	uint64_t too_big;           /* TOO_BIG events (bogus ones included) */
+	uint64_t too_big_bogus;     /* of which mtu_bogus */
 	uint64_t ttl_exceeded;
 	uint64_t unreach;
 	uint64_t local_too_big;     /* probes refused by the local MTU */
@@ -152,9 +157,9 @@ struct pd_probe_stats {
 				       (other flows, foreign or stale tokens,
 				       quotes too short to tell) */
 	uint64_t ignored_bogus;     /* malformed, bad checksum, or about our
-				       probe but impossible (MTU out of range
-				       or not below the probe's size, a token
-				       contradicting the header) */
+				       probe but impossible (a token
+				       contradicting the header, "fragmentation
+				       needed" about a probe without DF) */
 	uint64_t ignored_dup;       /* an answer already reported */
 	uint64_t send_errors;       /* pd_prober_send() failures */
 	uint64_t events_dropped;    /* internal event queue overflow */

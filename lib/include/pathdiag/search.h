@@ -35,7 +35,9 @@
  *                  dropped it), but M is only a hint: M is tried next round and
  *                  believed only when M is acknowledged and M + 1 fails.  An M
  *                  below the family minimum or not below the probe's size is
- *                  bogus: reported, counted, and the probe treated as lost.
+ *                  bogus: reported and counted, never tried as a hint; the
+ *                  probe still failed (the router says it dropped it; RFC
+ *                  1191 section 5: old routers send MTU 0).
  *   LOCAL_TOO_BIG  the local stack refused the size: it fails, and the upper
  *                  bound drops to the local MTU given with it.
  *   LOST           no answer.  Counts only in a round where a trailing control
