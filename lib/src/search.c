@@ -76,6 +76,20 @@ static bool round_valid(const struct pd_search *s, unsigned r)
 	return false;
 }
 
+/* Whether record i was sent before an answered probe of its round: a target
+ * that rate-limits spends its tokens in send order, so a loss there is the
+ * path's, not the bucket's. */
+static bool before_answer(const struct pd_search *s, uint32_t i)
+{
+	const struct pd_search_round *r = &s->round[s->rec[i].round];
+	uint32_t j;
+
+	for (j = r->first + r->n; j-- > i + 1;)
+		if (s->rec[j].kind == PD_SEARCH_ACKED)
+			return true;
+	return false;
+}
+
 /* A record that counts as a loss: no answer. */
 static bool rec_lossy(const struct pd_search_rec *rc)
 {
@@ -178,10 +192,15 @@ static void analyze(const struct pd_search *s, struct view *v)
 		if (rec_hard_fail(rc) && rc->size > v->lo && rc->size < v->hard)
 			v->hard = rc->size;
 		/* Loss-rate samples: sizes known to pass, from every round
-		 * (a round lost to a burst or a rate limit only makes the
-		 * estimate more cautious). */
+		 * (a round lost to a burst only makes the estimate more
+		 * cautious), except, once the target is known to rate-limit,
+		 * losses after its last answer in a round that did not count:
+		 * they are the empty token bucket, and counting them would
+		 * multiply the tries that every later paced round pays for. */
 		if ((rc->size < v->lo || (rc->flags & REC_LEAD)) && !(rc->flags & REC_TRAIL) &&
-		    (rc->kind == PD_SEARCH_ACKED || rc->kind == PD_SEARCH_LOST)) {
+		    (rc->kind == PD_SEARCH_ACKED ||
+		     (rc->kind == PD_SEARCH_LOST &&
+		      (!s->rate_limited || round_valid(s, rc->round) || before_answer(s, i))))) {
 			v->m++;
 			v->l += rc->kind == PD_SEARCH_LOST;
 		}
@@ -311,6 +330,11 @@ int pd_search_init(struct pd_search *s, const struct pd_search_config *cfg,
 bool pd_search_done(const struct pd_search *s)
 {
 	return s->stop != PD_SEARCH_RUNNING;
+}
+
+bool pd_search_rate_limited(const struct pd_search *s)
+{
+	return s->rate_limited;
 }
 
 /* The local stack refused a size: the bound drops (never below what passed,
@@ -879,6 +903,7 @@ void pd_search_result(const struct pd_search *s, struct pd_search_result *r)
 	}
 	r->max_size = v.max;
 	r->tries = v.k;
+	r->rate_limited = s->rate_limited;
 	r->loss_samples = v.m;
 	r->loss_lost = v.l;
 

@@ -211,12 +211,13 @@ static void check_result(const struct pd_search_result *r, uint32_t nrec, unsign
 			for (i = 0; i < nrec; i++) {
 				if (mdl[i].size != fail)
 					continue;
-				if ((mdl[i].kind == PD_SEARCH_TOO_BIG && !mdl[i].bogus) ||
+				/* A router's "too big" fails the size even when
+				 * its MTU is bogus; silence only in valid rounds. */
+				if (mdl[i].kind == PD_SEARCH_TOO_BIG ||
 				    mdl[i].kind == PD_SEARCH_LOCAL_TOO_BIG)
 					hard++;
-				else if ((mdl[i].kind == PD_SEARCH_LOST ||
-					  (mdl[i].kind == PD_SEARCH_TOO_BIG && mdl[i].bogus)) &&
-					 !mdl[i].trail && round_valid(mdl, nrec, mdl[i].round))
+				else if (mdl[i].kind == PD_SEARCH_LOST && !mdl[i].trail &&
+					 round_valid(mdl, nrec, mdl[i].round))
 					soft++;
 			}
 			FZ_CHECK(hard > 0 || soft >= r->tries);

@@ -238,12 +238,20 @@ static bool outcome_of(const struct pd_probe_event *ev, const struct sockaddr_st
 	return false;
 }
 
-/* Drain every pending event into the search.  Answers to probes of this
- * round (search ids from round_first on) are counted in *answered; late
- * answers to earlier rounds are fed but do not end this round sooner. */
+/* What the current round got back: answers to its probes (search ids from
+ * first on), and whether a trailing control (ids from trail on) was among
+ * them, which is what makes the round's losses count. */
+struct round_state {
+	uint32_t first, trail;
+	unsigned answered;
+	bool trail_answered;
+};
+
+/* Drain every pending event into the search.  Late answers to earlier
+ * rounds are fed too, but only answers to this round (rs) end it sooner. */
 static int drain(struct pd_prober *p, struct pd_search *s, const struct idmap *m,
-		 const struct sockaddr_storage *dst, struct pd_rtt *rtt, uint32_t round_first,
-		 unsigned *answered, struct pd_error *err)
+		 const struct sockaddr_storage *dst, struct pd_rtt *rtt, struct round_state *rs,
+		 struct pd_error *err)
 {
 	struct pd_probe_event ev;
 	struct pd_search_outcome out;
@@ -255,10 +263,81 @@ static int drain(struct pd_prober *p, struct pd_search *s, const struct idmap *m
 			continue;
 		if (out.kind == PD_SEARCH_ACKED && ts_us(&ev.received) > ts_us(&ev.sent))
 			pd_rtt_sample(rtt, ts_us(&ev.received) - ts_us(&ev.sent));
-		if (pd_search_feed(s, sid, &out, NULL) == 0 && sid >= round_first)
-			(*answered)++;
+		if (pd_search_feed(s, sid, &out, NULL) < 0 || !rs || sid < rs->first)
+			continue;
+		rs->answered++;
+		if (sid >= rs->trail && out.kind == PD_SEARCH_ACKED)
+			rs->trail_answered = true;
 	}
 	return rc;
+}
+
+/* Feed answers until all n probes of the round (rs) are answered or the
+ * deadline passes: `until`, or when 0 the RTT-based timeout from start (it
+ * moves as the first answers refine the RTT, so on a fast path the lost
+ * probes of the first round cost milliseconds, not the initial guess). */
+static int listen_round(struct pd_prober *p, struct pd_search *s, const struct idmap *m,
+			const struct sockaddr_storage *dst, struct pd_rtt *rtt,
+			struct round_state *rs, unsigned n, uint64_t start, uint64_t until,
+			struct mtuprobe_result *res)
+{
+	struct pd_error err = { 0 };
+	char msg[160];
+
+	for (;;) {
+		struct pollfd pfd = { .fd = pd_prober_fd(p), .events = POLLIN };
+		uint64_t deadline, t;
+
+		if (drain(p, s, m, dst, rtt, rs, &err) < 0) {
+			pd_error_message(&err, msg, sizeof(msg));
+			tool_report_fail(&res->report, PD_EXIT_UNKNOWN, "receiving: %s", msg);
+			return -1;
+		}
+		deadline = until ? until : start + pd_rtt_timeout_us(rtt);
+		t = now_us();
+		if ((rs && rs->answered >= n) || t >= deadline)
+			return 0;
+		if (poll(&pfd, 1, (int)((deadline - t + 999) / 1000)) < 0 && errno != EINTR) {
+			tool_report_fail(&res->report, PD_EXIT_UNKNOWN, "poll: %s",
+					 strerror(errno));
+			return -1;
+		}
+	}
+}
+
+/* Pacing for a target that rate-limits its answers (UDP's port
+ * unreachables, pd_search_rate_limited): rounds of PACE_CAP probes (the
+ * engine then plans four data sizes, largest first, and two trailing
+ * controls; data probes that vanish cost the target nothing), each started when the answers the last round used should have
+ * been earned back.  The refill time starts at Linux's defaults (IPv4: one
+ * ICMP error per second per source, net.ipv4.icmp_ratelimit; IPv6 divides
+ * that by 4 for a /64 peer, net/ipv6/icmp.c) and adapts: a round whose
+ * trailing controls went unanswered found the bucket empty (twice as long),
+ * one whose controls came back could have been sooner (7/8). */
+#define PACE_CAP 6
+#define PACE_REFILL4_US 1000000u
+#define PACE_REFILL6_US 250000u
+#define PACE_REFILL_MIN_US 10000u
+#define PACE_REFILL_MAX_US 4000000u
+
+struct pace {
+	bool on;
+	uint64_t refill_us;
+	uint64_t next_us;
+};
+
+static void pace_after_round(struct pace *pc, const struct round_state *rs, uint64_t now)
+{
+	if (!rs->trail_answered)
+		pc->refill_us *= 2;
+	else
+		pc->refill_us = pc->refill_us * 7 / 8;
+	if (pc->refill_us < PACE_REFILL_MIN_US)
+		pc->refill_us = PACE_REFILL_MIN_US;
+	if (pc->refill_us > PACE_REFILL_MAX_US)
+		pc->refill_us = PACE_REFILL_MAX_US;
+	/* Earn back what this round used, and at least the two controls. */
+	pc->next_us = now + pc->refill_us * (rs->answered > 2 ? rs->answered : 2);
 }
 
 static int run_search(const struct mtuprobe_opts *o, struct pd_prober *p,
@@ -271,6 +350,7 @@ static int run_search(const struct mtuprobe_opts *o, struct pd_prober *p,
 	struct pd_prober_info info;
 	struct pd_error err = { 0 };
 	struct pd_rtt rtt;
+	struct pace pc = { 0 };
 	char msg[160];
 	uint64_t t0 = now_us();
 	size_t n, i;
@@ -301,10 +381,23 @@ static int run_search(const struct mtuprobe_opts *o, struct pd_prober *p,
 	pd_rtt_init(&rtt, RTT_MIN_US, RTT_MAX_US, RTT_INITIAL_US);
 
 	while (!pd_search_done(&s)) {
-		unsigned answered = 0;
-		uint64_t start, deadline;
+		struct round_state rs = { 0 };
+		size_t cap = PD_SEARCH_ROUND_MAX;
 
-		if (pd_search_plan(&s, now_us(), plan, PD_SEARCH_ROUND_MAX, &n, &err) < 0)
+		if (pd_search_rate_limited(&s)) {
+			if (!pc.on) {
+				pc.on = true;
+				pc.refill_us = res->family == 6 ? PACE_REFILL6_US : PACE_REFILL4_US;
+				/* Enough for the two trailing controls. */
+				pc.next_us = now_us() + pc.refill_us * 2;
+			}
+			cap = PACE_CAP;
+			/* Late answers keep coming in while the bucket refills. */
+			if (now_us() < pc.next_us &&
+			    listen_round(p, &s, &map, dst, &rtt, NULL, 0, 0, pc.next_us, res) < 0)
+				return -1;
+		}
+		if (pd_search_plan(&s, now_us(), plan, cap, &n, &err) < 0)
 			break;
 		for (i = 0; i < n; i++) {
 			uint32_t pid = 0;
@@ -317,45 +410,23 @@ static int run_search(const struct mtuprobe_opts *o, struct pd_prober *p,
 				map.n++;
 			}
 		}
-		start = now_us();
-		for (;;) {
-			struct pollfd pfd = { .fd = pd_prober_fd(p), .events = POLLIN };
-			uint64_t t;
-			int ms;
-
-			if (drain(p, &s, &map, dst, &rtt, n ? plan[0].id : UINT32_MAX, &answered,
-				  &err) < 0) {
-				pd_error_message(&err, msg, sizeof(msg));
-				tool_report_fail(&res->report, PD_EXIT_UNKNOWN, "receiving: %s", msg);
-				return -1;
-			}
-			/* The first answers of a round refine the RTT, so the
-			 * deadline moves with them: on a fast path the lost
-			 * probes of the first round cost milliseconds, not the
-			 * initial one-second guess. */
-			deadline = start + pd_rtt_timeout_us(&rtt);
-			t = now_us();
-			if (answered >= n || t >= deadline)
-				break;
-			ms = (int)((deadline - t + 999) / 1000);
-			if (poll(&pfd, 1, ms) < 0 && errno != EINTR) {
-				tool_report_fail(&res->report, PD_EXIT_UNKNOWN, "poll: %s",
-						 strerror(errno));
-				return -1;
-			}
-		}
-		if (answered == 0)
+		rs.first = n ? plan[0].id : UINT32_MAX;
+		rs.trail = UINT32_MAX;
+		for (i = n; i-- > 1 && plan[i].is_control;)
+			rs.trail = plan[i].id;
+		if (listen_round(p, &s, &map, dst, &rtt, &rs, (unsigned)n, now_us(), 0, res) < 0)
+			return -1;
+		if (rs.answered == 0)
 			pd_rtt_backoff(&rtt);
 		pd_search_end_round(&s, now_us(), &err);
+		if (pc.on)
+			pace_after_round(&pc, &rs, now_us());
 	}
 	/* Answers already queued still count (late acknowledgements). */
-	{
-		unsigned late = 0;
-
-		drain(p, &s, &map, dst, &rtt, UINT32_MAX, &late, &err);
-	}
+	drain(p, &s, &map, dst, &rtt, NULL, &err);
 	pd_search_result(&s, &res->search);
 	res->searched = true;
+	res->paced = pc.on;
 	res->srtt_ms = rtt.samples ? (double)rtt.srtt_us / 1000.0 : 0.0;
 	res->elapsed_ms = (double)(now_us() - t0) / 1000.0;
 	if (res->search.ptb_verified >= 0) {

@@ -67,6 +67,8 @@ struct mtuprobe_result {
 	char local_dev[32];
 
 	bool searched;                 /* the search ran (result below valid) */
+	bool paced;                    /* the target rate-limited its answers, so
+					  rounds were paced (measure.c) */
 	struct pd_search_result search;
 	char reported_by[INET6_ADDRSTRLEN]; /* sender of the verified PTB */
 	struct pd_probe_stats probes;

@@ -83,6 +83,7 @@ json_t *mtuprobe_render_json(const struct tool_ctx *ctx, const void *result)
 	json_object_set_new(doc, "probes_sent", json_integer((json_int_t)r->probes.sent));
 	json_object_set_new(doc, "rounds", json_integer(s->rounds));
 	json_object_set_new(doc, "elapsed_ms", json_real(r->elapsed_ms));
+	json_object_set_new(doc, "rate_limited", json_boolean(r->searched && s->rate_limited));
 	json_object_set_new(doc, "rtt_ms", r->srtt_ms > 0 ? json_real(r->srtt_ms) : json_null());
 	json_object_set_new(doc, "ignored_answers",
 			    json_integer((json_int_t)(r->probes.ignored_unmatched +

@@ -83,6 +83,9 @@ void mtuprobe_render_text(const struct tool_ctx *ctx, const void *result, struct
 				r->elapsed_ms, r->srtt_ms,
 				(unsigned long long)(r->probes.ignored_unmatched +
 						     r->probes.ignored_bogus));
+		if (r->paced)
+			tool_out_printf(out, "  note:       the target rate-limits its answers, so "
+					"rounds were paced (a few probes per refill)\n");
 		if (r->method == PD_PROBE_ICMP)
 			tool_out_printf(out, "  note:       an echo reply is as large as the request: "
 					"this is the smaller of both directions\n");

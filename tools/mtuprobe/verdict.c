@@ -111,8 +111,8 @@ void mtuprobe_conclude(const struct mtuprobe_opts *o, struct mtuprobe_result *re
 		 "rounds", s->largest_ok, s->smallest_lost, s->probes, s->rounds);
 	if (s->status == PD_SEARCH_PARTIAL && s->stop == PD_SEARCH_STOP_SILENT)
 		add(res, "pmtu-bounds-only", PD_SEV_UNKNOWN, ev,
-		    "the path MTU is between %u and %u; the target stopped answering (it may "
-		    "rate-limit its ICMP errors: --method icmp, or tcp with -p, avoids that)",
+		    "the path MTU is between %u and %u; the target stopped answering (if it "
+		    "rate-limits its ICMP errors, --method icmp, or tcp with -p, avoids that)",
 		    s->largest_ok, s->smallest_lost ? s->smallest_lost - 1 : s->max_size);
 	else if (s->status == PD_SEARCH_PARTIAL)
 		add(res, "pmtu-bounds-only", PD_SEV_UNKNOWN, ev,

@@ -246,6 +246,7 @@ struct pd_search_result {
 	 * while a larger one was acknowledged), out of samples. */
 	unsigned loss_samples, loss_lost;
 	unsigned tries;          /* losses needed to confirm a size, now */
+	bool rate_limited;       /* see pd_search_rate_limited() */
 	uint64_t elapsed_us;     /* first plan to last end of round */
 };
 
@@ -315,6 +316,12 @@ int pd_search_end_round(struct pd_search *s, uint64_t now_us, struct pd_error *e
 
 /* True once the search has stopped (pmtu found, out of budget, no answer). */
 bool pd_search_done(const struct pd_search *s);
+
+/* True once answers were seen to stop part-way through a round, the way a
+ * target's ICMP token bucket runs dry (Linux: a burst of 6, then one error
+ * per second per source, net.ipv4.icmp_ratelimit).  The caller should then
+ * pace its rounds: small ones, spaced by the refill time. */
+bool pd_search_rate_limited(const struct pd_search *s);
 
 /* What is known now; complete once pd_search_done(). */
 void pd_search_result(const struct pd_search *s, struct pd_search_result *r);
