@@ -31,6 +31,7 @@
 #include <sys/uio.h>
 
 #include <pathdiag/ipv4.h>
+#include <pathdiag/peerproto.h>
 #include <pathdiag/probe.h>
 
 #include "probe_int.h"
@@ -281,6 +282,7 @@ static int check_opts(const struct pd_probe_opts *o, int *family, struct pd_erro
 	switch (o->method) {
 	case PD_PROBE_ICMP:
 	case PD_PROBE_UDP:
+	case PD_PROBE_PEER:
 		break;
 	case PD_PROBE_TCP:
 		if (!o->port)
@@ -333,6 +335,10 @@ int pd_prober_open(const struct pd_probe_opts *o, struct pd_prober **out,
 	case PD_PROBE_TCP:
 		p->ops = &pdi_tcp_ops;
 		p->flow.dport = o->port;
+		break;
+	case PD_PROBE_PEER:
+		p->ops = &pdi_peer_ops;
+		p->flow.dport = o->port ? o->port : PD_PEER_PORT;
 		break;
 	default:
 		p->ops = &pdi_icmp_ops;
@@ -416,6 +422,7 @@ int pd_prober_probe(const struct pd_prober *p, uint32_t probe_id, struct pd_prob
 	out->dport = p->flow.dport;
 	switch (p->flow.method) {
 	case PD_PROBE_UDP:
+	case PD_PROBE_PEER:
 		out->sport = pdi_sa_port(&p->src);
 		break;
 	case PD_PROBE_TCP:
@@ -442,6 +449,8 @@ const char *pd_probe_method_name(enum pd_probe_method m)
 		return "udp";
 	case PD_PROBE_TCP:
 		return "tcp";
+	case PD_PROBE_PEER:
+		return "peer";
 	}
 	return "?";
 }

@@ -37,6 +37,7 @@ struct pdi_method_ops {
 extern const struct pdi_method_ops pdi_udp_ops;
 extern const struct pdi_method_ops pdi_icmp_ops;
 extern const struct pdi_method_ops pdi_tcp_ops;
+extern const struct pdi_method_ops pdi_peer_ops;
 
 struct pd_prober {
 	const struct pdi_method_ops *ops;

@@ -49,6 +49,8 @@ size_t pdi_hdr_len(int family, enum pd_probe_method m)
 		return ip + PDI_UDP_HDR;
 	case PD_PROBE_TCP:
 		return ip + PDI_TCP_HDR;
+	case PD_PROBE_PEER:
+		return ip + PDI_UDP_HDR + PDI_PEER_HDR;
 	}
 	return 0;
 }
@@ -316,8 +318,10 @@ static enum pdi_verdict quoted_l4(const struct pdi_flow *f, const struct pdi_tab
 	enum pdi_verdict v;
 
 	switch (f->method) {
-	case PD_PROBE_UDP: {
+	case PD_PROBE_UDP:
+	case PD_PROBE_PEER: {
 		struct pd_udp u;
+		size_t skip = PDI_UDP_HDR + (f->method == PD_PROBE_PEER ? PDI_PEER_HDR : 0);
 
 		if (proto != PD_IPPROTO_UDP)
 			return PDI_UNMATCHED;
@@ -325,7 +329,9 @@ static enum pdi_verdict quoted_l4(const struct pdi_flow *f, const struct pdi_tab
 			return PDI_BOGUS;
 		if (u.dport != f->dport || (f->sport && u.sport != f->sport))
 			return PDI_UNMATCHED;
-		return token_probe(f, t, p + PDI_UDP_HDR, len - PDI_UDP_HDR, out);
+		if (len < skip)
+			return PDI_UNMATCHED;
+		return token_probe(f, t, p + skip, len - skip, out);
 	}
 	case PD_PROBE_ICMP:
 		if (proto != (f->family == 6 ? PD_IPPROTO_ICMPV6 : PD_IPPROTO_ICMP))
@@ -545,6 +551,12 @@ enum pdi_verdict pdi_match_errq(const struct pdi_flow *f, const struct pdi_table
 		break;
 	case PD_PROBE_ICMP:
 		v = quoted_echo(f, t, data, len, &r);
+		break;
+	case PD_PROBE_PEER:
+		/* The token follows the FWD_PROBE header and body. */
+		if (!data || len < PDI_PEER_HDR)
+			return PDI_UNMATCHED;
+		v = token_probe(f, t, data + PDI_PEER_HDR, len - PDI_PEER_HDR, &r);
 		break;
 	default:
 		return PDI_UNMATCHED;

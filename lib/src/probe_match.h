@@ -23,6 +23,7 @@
 #define PDI_UDP_HDR 8
 #define PDI_ICMP_HDR 8
 #define PDI_TCP_HDR 20   /* our SYNs carry no options */
+#define PDI_PEER_HDR 20  /* FWD_PROBE header and body before the token */
 
 /* What identifies the prober's packets: filled in once the sockets are
  * open.  Addresses are 16 bytes, IPv4 in the first 4. */
@@ -116,6 +117,15 @@ enum pdi_verdict pdi_match_tcp(const struct pdi_flow *f, const struct pdi_table 
 enum pdi_verdict pdi_match_udp(const struct pdi_flow *f, const struct pdi_table *t,
 			       const uint8_t *data, size_t len, const uint8_t from[16],
 			       struct pdi_match *m);
+
+/* A UDP payload from a responder (PEER method): a FWD_ACK for one of our
+ * probes is an ACK if its nonce and sequence are the probe's and it reports
+ * the probe's full length (else BOGUS); anything else is unmatched
+ * (probe_peer.c). */
+enum pdi_verdict pdi_match_peer(const struct pdi_flow *f, const struct pdi_table *t,
+				const uint8_t *data, size_t len, struct pdi_match *m);
+/* The FWD_PROBE nonce of probe r: the prober's cookie, then r's random. */
+uint64_t pdi_peer_nonce(const struct pdi_flow *f, const struct pdi_probe_rec *r);
 
 /* An ICMP-origin error-queue entry of a UDP or ICMP datagram socket: the
  * extended error and the bytes the kernel returned with it (UDP: the quoted

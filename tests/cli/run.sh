@@ -240,6 +240,17 @@ for t in mtuprobe tunsniff nattrace; do
 		run "$bin" -m tcp ::1
 		check "mtuprobe -m tcp without -p" \
 			'rc_is 3 && out_empty && err_has "needs -p PORT"'
+		run "$bin" --peer -m udp ::1
+		check "mtuprobe --peer with --method" \
+			'rc_is 3 && out_empty && err_is "mtuprobe: --peer sends its own probes to the responder; drop --method; see '\''mtuprobe --help'\''"'
+		run "$bin" --key /nonexistent ::1
+		check "mtuprobe --key without --peer" \
+			'rc_is 3 && out_empty && err_is "mtuprobe: --key only signs --peer requests; add --peer; see '\''mtuprobe --help'\''"'
+		# The key file is read before any packet is sent; others may not read it.
+		echo 00112233445566778899aabbccddeeff >"$T/key644" && chmod 644 "$T/key644"
+		run "$bin" --peer --key "$T/key644" ::1
+		check "mtuprobe --peer --key with a group-readable key file: one line" \
+			'rc_is 3 && out_empty && err_is "mtuprobe: key file $T/key644: key file is accessible to group or others (chmod 600 it) (permission denied)"'
 	fi
 	# A closed stderr must not crash the tool either.
 	"$bin" --bogus >"$T/out" 2>&-

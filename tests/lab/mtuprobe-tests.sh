@@ -52,12 +52,14 @@ run()
 	rm -f "$e"
 }
 
-# field NAME: a top-level field of the last JSON document, as Python prints it.
+# field NAME: a field of the last JSON document, as Python prints it; NAME may be a dotted
+# path into objects ("peer.reverse.pmtu").
 field()
 {
 	python3 -c 'import json, sys
-d = json.loads(sys.argv[1])
-v = d.get(sys.argv[2])
+v = json.loads(sys.argv[1])
+for k in sys.argv[2].split("."):
+    v = v.get(k) if isinstance(v, dict) else None
 print("null" if v is None else v)' "$OUT" "$1" 2>/dev/null
 }
 
@@ -341,6 +343,196 @@ sec_loss()
 	done
 }
 
+# ---- --peer against `mtuprobe serve` --------------------------------------------------------
+
+# has_finding KIND: the last document has a finding of this kind.
+has_finding()
+{
+	python3 -c 'import json, sys
+d = json.loads(sys.argv[1])
+sys.exit(0 if any(f["kind"] == sys.argv[2] for f in d["findings"]) else 1)' "$OUT" "$1" ||
+		why "no finding '$1' in: $(python3 -c 'import json,sys; print([f["kind"] for f in json.loads(sys.argv[1])["findings"]])' "$OUT" 2>/dev/null)"
+}
+
+# t_peer NODE "PATH=VALUE..." ARGS...: mtuprobe --json --peer ARGS in NODE, then expect.
+t_peer()
+{
+	local node=$1 want=$2
+	shift 2
+	run "$node" --peer "$@"
+	# shellcheck disable=SC2086 # want is a list of PATH=VALUE words
+	expect $want
+}
+
+serve_ready()
+{
+	lab_x server ss -lnu | grep -q ':20548 ' && lab_x server ss -lnt | grep -q ':20548 '
+}
+
+# serve [ARGS]: `mtuprobe serve` in the server node (stopped by the lab's teardown).
+serve()
+{
+	lab_bg server serve "$MTUPROBE" serve "$@" || return
+	SERVE_PID=$LAB_LAST_PID
+	lab_wait "mtuprobe serve" 10 serve_ready
+}
+
+unserve()
+{
+	[ -n "${SERVE_PID:-}" ] || return 0
+	kill -TERM "$SERVE_PID" 2>/dev/null
+	wait "$SERVE_PID" 2>/dev/null
+	SERVE_PID=
+}
+
+make_key()
+{
+	PEER_KEY=$LAB_TMP/peer.key
+	(umask 077 && { echo "# lab key"; od -An -tx1 -N32 /dev/urandom | tr -d ' \n'; echo; } \
+		>"$PEER_KEY")
+}
+
+# The chain at 1500 with a route MTU of REV on r2 towards the client (reverse path smaller),
+# or of FWD on r1 towards the server (forward path smaller).
+topo_peer_asym()
+{
+	local dir=$1 mtu=$2
+	topo_chain pmtud mtu=1500 || return
+	if [ "$dir" = reverse ]; then
+		lab_route r2 10.0.1.0/24 10.0.2.1 mtu "$mtu" || return
+		lab_route r2 fd00:0:0:1::/64 fd00:0:0:2::1 mtu "$mtu" || return
+	else
+		lab_route r1 10.0.3.0/24 10.0.2.2 mtu "$mtu" || return
+		lab_route r1 fd00:0:0:3::/64 fd00:0:0:2::2 mtu "$mtu" || return
+	fi
+	make_key
+}
+
+t_peer_text()
+{
+	local out
+	out=$(lab_x client "$MTUPROBE" --peer "$TOPO_SERVER4")
+	case $out in
+	"WARNING $TOPO_SERVER4 ($TOPO_SERVER4): path MTU forward 1500, reverse 1454 (measured, "*) ;;
+	*) why "first line: $(head -n 1 <<<"$out")" ;;
+	esac
+}
+
+t_peer_summary()
+{
+	run client --peer --key "$PEER_KEY" "$TOPO_SERVER4"
+	echo "mtuprobe-lab:      asym IPv4 signed: forward $(field probes_sent) probes/$(field rounds) rounds" \
+		"$(field elapsed_ms) ms; reverse $(field peer.reverse.probes) probes/$(field peer.reverse.rounds) rounds" \
+		"$(field peer.reverse.requests) requests $(field peer.reverse.elapsed_ms) ms"
+	run client --peer "$TOPO_SERVER4"
+	echo "mtuprobe-lab:      asym IPv4 unsigned: forward $(field probes_sent) probes/$(field rounds) rounds" \
+		"$(field elapsed_ms) ms; reverse $(field peer.reverse.probes) probes/$(field peer.reverse.rounds) rounds" \
+		"$(field peer.reverse.requests) requests $(field peer.reverse.elapsed_ms) ms"
+	expect pmtu=1500 pmtu_reverse=1454
+}
+
+t_peer_mss_clamp()
+{
+	lab_nft r1 pdl_clamp <<-'EOF' || { why "nft clamp rule failed"; return; }
+	chain c_fwd {
+		type filter hook forward priority mangle; policy accept;
+		tcp flags syn tcp option maxseg size set 1360
+	}
+	EOF
+	run client --peer "$TOPO_SERVER4"
+	expect peer.mss_sent=1460 peer.mss_seen=1360 peer.mss_clamped=True || return
+	has_finding mss-clamped || return
+	run client --peer "$TOPO_SERVER6"
+	expect peer.mss_sent=1440 peer.mss_seen=1360 peer.mss_clamped=True
+}
+
+t_peer_none()
+{
+	local e
+	e=$(lab_x client "$MTUPROBE" --peer "$TOPO_SERVER4" 2>&1 >/dev/null)
+	RC=$?
+	[ "$RC" = 3 ] || { why "exit $RC: $e"; return; }
+	[ "$e" = "mtuprobe: no responder at $TOPO_SERVER4 port 20548: run \`mtuprobe serve\` there, or drop --peer" ] ||
+		{ why "stderr: $e"; return; }
+	run client --peer -6 "$TOPO_SERVER6"
+	expect rc=3 exit_code=3 pmtu=null pmtu_reverse=null peer.responding=False || return
+	case $(field error) in
+	"no responder at $TOPO_SERVER6 port 20548"*) ;;
+	*) why "JSON error: $(field error)" ;;
+	esac
+}
+
+sec_peer()
+{
+	build "peer/reverse 1454" topo_peer_asym reverse 1454 || return
+	if ! serve --key "$PEER_KEY"; then
+		bad "peer: mtuprobe serve" "$(tail -n 1 "$LAB_TMP/serve.log")"
+		lab_end
+		return
+	fi
+	local want="pmtu=1500 pmtu_reverse=1454 direction=forward method=peer rc=1"
+	check "peer reverse 1454: IPv4 unsigned: forward 1500, reverse 1454, WARNING" \
+		t_peer client "$want peer.signed=False peer.reverse.bounded_by_forward=False" \
+		"$TOPO_SERVER4"
+	check "peer reverse 1454: IPv4 signed (--key): forward 1500, reverse 1454" \
+		t_peer client "$want peer.signed=True" --key "$PEER_KEY" "$TOPO_SERVER4"
+	check "peer reverse 1454: IPv6 unsigned: forward 1500, reverse 1454" \
+		t_peer client "$want" "$TOPO_SERVER6"
+	check "peer reverse 1454: IPv6 signed: forward 1500, reverse 1454" \
+		t_peer client "$want" --key "$PEER_KEY" "$TOPO_SERVER6"
+	check "peer reverse 1454: the server saw 10.0.1.2, no NAT; MSS 1460 arrived unclamped" \
+		t_peer client "peer.seen_address=$TOPO_CLIENT4 peer.nat=False peer.mss_sent=1460 peer.mss_seen=1460 peer.mss_clamped=False peer.reverse.pmtud=unknown" \
+		"$TOPO_SERVER4"
+	check "peer reverse 1454: finding asymmetric-mtu" has_finding asymmetric-mtu
+	check "peer reverse 1454: --expect-mtu 1500 applies to the smaller direction: CRITICAL" \
+		t_peer client "pmtu=1500 pmtu_reverse=1454 rc=2" --expect-mtu 1500 "$TOPO_SERVER4"
+	check "peer reverse 1454: --encap wireguard recommends 1454 - 60 = 1394" \
+		t_peer client "pmtu_reverse=1454" -e wireguard "$TOPO_SERVER4"
+	check "peer reverse 1454: recommendation derived from 1454" reco_from 1454 1394
+	check "peer reverse 1454: text verdict line names both directions" t_peer_text
+	check "peer reverse 1454: measured effort (signed and unsigned)" t_peer_summary
+	check "peer: MSS clamped by nft on r1 to 1360 is reported (IPv4, IPv6)" t_peer_mss_clamp
+	unserve
+	check "peer: no responder: exit 3, one line naming it; JSON complete" t_peer_none
+	serve
+	check "peer: --key against a responder without a key: exit 3, names it" \
+		t_peer client "rc=3 pmtu=null" --key "$PEER_KEY" "$TOPO_SERVER4"
+	unserve
+	lab_end
+
+	build "peer/forward 1454" topo_peer_asym forward 1454 || return
+	serve --key "$PEER_KEY" || { bad "peer: mtuprobe serve" "start"; lab_end; return; }
+	check "peer forward 1454: IPv4 signed: forward 1454, reverse 1500" \
+		t_peer client "pmtu=1454 pmtu_reverse=1500 rc=1" --key "$PEER_KEY" "$TOPO_SERVER4"
+	check "peer forward 1454: IPv6 signed: forward 1454, reverse 1500" \
+		t_peer client "pmtu=1454 pmtu_reverse=1500 rc=1" --key "$PEER_KEY" "$TOPO_SERVER6"
+	check "peer forward 1454: IPv4 unsigned: reverse at least 1454 (bounded by forward), OK" \
+		t_peer client "pmtu=1454 pmtu_reverse=null peer.reverse.largest_ok=1454 peer.reverse.bounded_by_forward=True rc=0" \
+		"$TOPO_SERVER4"
+	check "peer forward 1454: finding reverse-bounds-only" has_finding reverse-bounds-only
+	unserve
+	lab_end
+
+	build "peer/nat" topo_nat || return
+	serve || { bad "peer: mtuprobe serve" "start"; lab_end; return; }
+	check "peer NAT: the responder saw the router's $TOPO_PUBLIC4, nat true" \
+		t_peer client "peer.seen_address=$TOPO_PUBLIC4 peer.nat=True pmtu=1500" \
+		"$TOPO_SERVER4"
+	check "peer NAT: finding nat-detected" has_finding nat-detected
+	unserve
+	lab_end
+}
+
+reco_from()
+{
+	python3 - "$OUT" "$1" "$2" <<'PY' || why "recommendation: $(echo "$OUT" | head -c 300)"
+import json, sys
+d = json.loads(sys.argv[1])
+r = d["recommendations"][0]
+assert r["path_mtu"] == int(sys.argv[2]) and r["mtu"] == int(sys.argv[3]), r
+PY
+}
+
 main()
 {
 	local sec t0
@@ -352,7 +544,7 @@ main()
 	[ -x "$MTUPROBE" ] || { echo "mtuprobe-lab: $MTUPROBE missing; run 'make'" >&2; exit 1; }
 	t0=$(date +%s)
 	lab_sweep_stale
-	for sec in ${MTUPROBE_SECTIONS:-pmtud ipv6_1280 blackhole lendrop badptb tcp_only loss}; do
+	for sec in ${MTUPROBE_SECTIONS:-pmtud ipv6_1280 blackhole lendrop badptb tcp_only loss peer}; do
 		"sec_$sec"
 	done
 	printf 'mtuprobe-lab: %d passed, %d failed (%d s)\n' "$N_PASS" "$N_FAIL" \

@@ -244,6 +244,8 @@ static int build_quote(const struct pd_prober_info *info, const struct pd_probe_
 		};
 		return pd_build_tcp(&ip, &t, pay, plen, buf, cap);
 	}
+	case PD_PROBE_PEER:
+		break; /* not offered by this tool */
 	}
 	return PD_ERR_INVAL;
 }

@@ -156,6 +156,8 @@ static size_t probe_bytes(const struct fx *x, const struct pk *k, uint8_t *buf)
 		n = pd_build_tcp(&ip, &t, pay, plen, buf, BUF);
 		break;
 	}
+	case PD_PROBE_PEER:
+		break; /* test_probe_peer.c */
 	}
 	assert_true(n > 0);
 	return (size_t)n;

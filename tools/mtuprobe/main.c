@@ -22,6 +22,8 @@ enum {
 	OPT_IFACE,
 	OPT_ENCAP,
 	OPT_EXPECT,
+	OPT_PEER,
+	OPT_KEY,
 };
 
 static const struct tool_opt opts[] = {
@@ -45,6 +47,10 @@ static const struct tool_opt opts[] = {
 			       "list in overhead.md)", OPT_ENCAP },
 	{ "expect-mtu", 0, "BYTES", "CRITICAL (exit 2) when the path MTU is below BYTES",
 	  OPT_EXPECT },
+	{ "peer", 0, NULL, "HOST runs `mtuprobe serve`: measure forward and reverse path MTU, "
+			   "NAT and MSS clamping (UDP port 20548 unless -p)", OPT_PEER },
+	{ "key", 0, "FILE", "with --peer: sign requests with the shared key in FILE (the "
+			    "file `serve --key` reads), so replies may exceed them", OPT_KEY },
 	{ NULL },
 };
 
@@ -133,6 +139,12 @@ static int on_opt(struct tool_ctx *ctx, const struct tool_opt *o, const char *ar
 	case OPT_EXPECT:
 		rc = number(ctx, "--expect-mtu", arg, 68, 65535, &m->expect_mtu);
 		break;
+	case OPT_PEER:
+		m->peer = true;
+		break;
+	case OPT_KEY:
+		m->key_file = arg;
+		break;
 	}
 	return rc;
 }
@@ -154,6 +166,13 @@ static int mtuprobe_run(struct tool_ctx *ctx, int argc, char **argv)
 					"TCP port the target answers on)");
 	if (o->method == PD_PROBE_ICMP && o->port)
 		return tool_usage_error(ctx, "-p makes no sense with --method icmp");
+	if (o->peer && o->method)
+		return tool_usage_error(ctx, "--peer sends its own probes to the responder; "
+					"drop --method");
+	if (o->key_file && !o->peer)
+		return tool_usage_error(ctx, "--key only signs --peer requests; add --peer");
+	if (o->peer)
+		o->method = PD_PROBE_PEER;
 	o->host = argv[0];
 
 	mtuprobe_result_init(&res);
@@ -173,8 +192,7 @@ static const struct tool_def def = {
 	.name = "mtuprobe",
 	.summary = "The exact path MTU toward HOST, whether PMTUD works or the path is a\n"
 		   "black hole, and the tunnel MTU and TCP MSS to set.",
-	.status = "in progress: two-way measurement against a responder (--peer), --hops\n"
-		  "and tunnel validation are not in this build yet.",
+	.status = "in progress: --hops and tunnel validation are not in this build yet.",
 	.operands = "HOST",
 	.cmds = cmds,
 	.opts = opts,

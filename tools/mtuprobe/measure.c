@@ -458,6 +458,8 @@ void mtuprobe_measure(const struct mtuprobe_opts *o, struct mtuprobe_result *res
 		return;
 	local_mtu(&dst, res);
 	res->method_auto = o->method == 0;
+	if (o->peer && mtuprobe_peer_open(o, &dst, res) < 0)
+		goto out;
 
 	/* Every method that may be needed is opened first, so that all
 	 * privileges can go before the first probe leaves. */
@@ -481,6 +483,8 @@ void mtuprobe_measure(const struct mtuprobe_opts *o, struct mtuprobe_result *res
 				 "cannot drop privileges after opening sockets: %s", strerror(-rc));
 		goto out;
 	}
+	if (o->peer && mtuprobe_peer_hello(o, res) < 0)
+		goto out;
 
 	/* Stop at the first method the target answers. */
 	for (i = 0; i < n; i++) {
@@ -502,7 +506,10 @@ void mtuprobe_measure(const struct mtuprobe_opts *o, struct mtuprobe_result *res
 		    res->search.status != PD_SEARCH_UNKNOWN)
 			break;
 	}
+	if (o->peer && res->searched && !res->report.error[0])
+		mtuprobe_peer_finish(o, &dst, res);
 out:
 	for (i = 0; i < n; i++)
 		pd_prober_close(probers[i]);
+	mtuprobe_peer_close();
 }

@@ -18,6 +18,7 @@
 #include <pathdiag/search.h>
 
 #include "tool.h"
+#include "peer.h"
 
 #define MTUPROBE_SCHEMA_VERSION 1
 #define MTUPROBE_MAX_ENCAPS 8
@@ -36,6 +37,8 @@ struct mtuprobe_opts {
 	const char *device;            /* -I: send from this interface */
 	const char *encap_spec[MTUPROBE_MAX_ENCAPS];
 	unsigned nencap;
+	bool peer;                     /* --peer: HOST runs `mtuprobe serve` */
+	const char *key_file;          /* --key */
 };
 
 /* One --encap recommendation, derived from the measured path MTU. */
@@ -78,6 +81,8 @@ struct mtuprobe_result {
 	unsigned expect_mtu;
 	struct mtuprobe_reco reco[MTUPROBE_MAX_ENCAPS];
 	unsigned nreco;
+
+	struct mtuprobe_peer peer;     /* --peer (peer.h) */
 };
 
 void mtuprobe_result_init(struct mtuprobe_result *res);
@@ -91,6 +96,9 @@ int mtuprobe_serve(struct tool_ctx *ctx, int argc, char **argv);
 
 /* verdict.c: recommendations for the --encap specs and the findings. */
 void mtuprobe_conclude(const struct mtuprobe_opts *o, struct mtuprobe_result *res);
+/* One finding with its severity and evidence (evidence may be NULL). */
+void mtuprobe_finding(struct mtuprobe_result *res, const char *kind, enum pd_severity sev,
+		      const char *evidence, const char *msg);
 
 /* render_text.c / render_json.c */
 void mtuprobe_render_text(const struct tool_ctx *ctx, const void *result, struct tool_out *out);

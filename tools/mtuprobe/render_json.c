@@ -22,7 +22,7 @@ static json_t *recommendations(const struct mtuprobe_result *r)
 			break;
 		json_object_set_new(o, "encap", json_string(c->spec));
 		json_object_set_new(o, "outer_family", json_integer(c->outer_family));
-		json_object_set_new(o, "path_mtu", json_integer(r->search.pmtu));
+		json_object_set_new(o, "path_mtu", json_integer(mtuprobe_path_mtu(r)));
 		json_object_set_new(o, "overhead", uint_or_null(c->rec.overhead, c->ok));
 		json_object_set_new(o, "mtu", uint_or_null(c->rec.inner_mtu, c->ok));
 		json_object_set_new(o, "mss_ipv4", uint_or_null(c->rec.mss_ipv4,
@@ -92,5 +92,6 @@ json_t *mtuprobe_render_json(const struct tool_ctx *ctx, const void *result)
 			    json_integer((json_int_t)(s->bogus_ptb + r->probes.ignored_bogus)));
 	json_object_set_new(doc, "expect_mtu", uint_or_null(r->expect_mtu, r->expect_mtu != 0));
 	json_object_set_new(doc, "recommendations", recommendations(r));
+	mtuprobe_peer_json(r, doc);
 	return doc;
 }

@@ -15,6 +15,8 @@ static const char *method_text(const struct mtuprobe_result *r)
 		return "UDP to a closed port";
 	case PD_PROBE_TCP:
 		return "TCP SYN";
+	case PD_PROBE_PEER:
+		return "peer responder";
 	}
 	return "?";
 }
@@ -24,6 +26,10 @@ static void verdict_line(const struct mtuprobe_result *r, struct tool_out *out)
 	const struct pd_search_result *s = &r->search;
 	const char *fam = r->family == 6 ? "IPv6" : "IPv4";
 
+	if (r->peer.enabled) {
+		mtuprobe_peer_verdict_text(r, method_text(r), out);
+		return;
+	}
 	if (s->status == PD_SEARCH_FOUND)
 		tool_out_printf(out, "%s %s (%s): path MTU %u (measured, %s, %s, %s)\n",
 				pd_exit_name(tool_report_exit(&r->report)), r->target, r->address,
@@ -89,9 +95,11 @@ void mtuprobe_render_text(const struct tool_ctx *ctx, const void *result, struct
 		if (r->method == PD_PROBE_ICMP)
 			tool_out_printf(out, "  note:       an echo reply is as large as the request: "
 					"this is the smaller of both directions\n");
+		mtuprobe_peer_text(r, out);
 	}
 	if (r->nreco)
-		tool_out_printf(out, "recommended (derived from path MTU %u):\n", s->pmtu);
+		tool_out_printf(out, "recommended (derived from path MTU %u):\n",
+				mtuprobe_path_mtu(r));
 	for (i = 0; i < r->nreco; i++) {
 		const struct mtuprobe_reco *c = &r->reco[i];
 

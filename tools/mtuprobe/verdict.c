@@ -28,9 +28,15 @@ static void add(struct mtuprobe_result *res, const char *kind, enum pd_severity 
 	pd_findings_add(&res->report.findings, &f);
 }
 
+void mtuprobe_finding(struct mtuprobe_result *res, const char *kind, enum pd_severity sev,
+		      const char *evidence, const char *msg)
+{
+	add(res, kind, sev, evidence, "%s", msg);
+}
+
 static void recommend(const struct mtuprobe_opts *o, struct mtuprobe_result *res)
 {
-	unsigned i;
+	unsigned i, pmtu = mtuprobe_path_mtu(res); /* with --peer: the smaller direction */
 
 	for (i = 0; i < o->nencap && i < MTUPROBE_MAX_ENCAPS; i++) {
 		struct mtuprobe_reco *r = &res->reco[res->nreco++];
@@ -45,15 +51,15 @@ static void recommend(const struct mtuprobe_opts *o, struct mtuprobe_result *res
 			snprintf(r->error, sizeof(r->error), "%s", err.what ? err.what : "bad spec");
 			continue;
 		}
-		if (pd_ovh_recommend(&st, res->family, res->search.pmtu, &r->rec, &err) < 0) {
+		if (pd_ovh_recommend(&st, res->family, pmtu, &r->rec, &err) < 0) {
 			snprintf(r->error, sizeof(r->error), "%s", err.what ? err.what : "error");
 			add(res, "encap-too-big", PD_SEV_CRITICAL, NULL,
 			    "the path cannot carry %s: path MTU %u is too small", r->spec,
-			    res->search.pmtu);
+			    pmtu);
 			continue;
 		}
 		r->ok = true;
-		snprintf(ev, sizeof(ev), "path MTU %u - %u bytes of %s", res->search.pmtu,
+		snprintf(ev, sizeof(ev), "path MTU %u - %u bytes of %s", pmtu,
 			 r->rec.overhead, r->spec);
 		if (r->rec.warnings & PD_OVH_W_IPV6_MIN)
 			add(res, "tunnel-below-ipv6-min", PD_SEV_WARNING, ev,
@@ -160,12 +166,15 @@ void mtuprobe_conclude(const struct mtuprobe_opts *o, struct mtuprobe_result *re
 		add(res, "bogus-ptb", PD_SEV_WARNING, ev,
 		    "%llu ICMP errors about our probes were impossible and were ignored", n);
 	}
-	if (o->expect_mtu && s->status == PD_SEARCH_FOUND && s->pmtu < o->expect_mtu) {
-		snprintf(ev, sizeof(ev), "measured %u, expected at least %u", s->pmtu,
-			 o->expect_mtu);
+	mtuprobe_peer_conclude(res);
+	/* With --peer both apply to the smaller of both directions. */
+	if (o->expect_mtu && mtuprobe_path_mtu(res) && mtuprobe_path_mtu(res) < o->expect_mtu) {
+		snprintf(ev, sizeof(ev), "measured %u, expected at least %u",
+			 mtuprobe_path_mtu(res), o->expect_mtu);
 		add(res, "below-expected-mtu", PD_SEV_CRITICAL, ev,
-		    "path MTU %u is below the expected %u", s->pmtu, o->expect_mtu);
+		    "path MTU %u is below the expected %u", mtuprobe_path_mtu(res),
+		    o->expect_mtu);
 	}
-	if (s->status == PD_SEARCH_FOUND)
+	if (mtuprobe_path_mtu(res))
 		recommend(o, res);
 }

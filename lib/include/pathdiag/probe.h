@@ -45,6 +45,10 @@
  * PD_PROBE_WINDOW probes are recognised.
  *
  * Sockets and privileges (Linux):
+ *   PEER  as UDP, to a responder's port: the payload is a FWD_PROBE
+ *         (<pathdiag/peerproto.h>, unsigned) whose sequence is the probe id,
+ *         with the token right after its 20-byte header and body; the
+ *         responder's FWD_ACK (nonce, sequence, received length) is the ACK.
  *   UDP   an unprivileged connected UDP socket to a closed port (default: a
  *         random port in 33434..33533) with IP_RECVERR / IPV6_RECVERR;
  *         every answer is an ICMP error on the socket's error queue.
@@ -89,6 +93,10 @@ enum pd_probe_method {
 	PD_PROBE_ICMP = 1,
 	PD_PROBE_UDP,
 	PD_PROBE_TCP,
+	/* UDP FWD_PROBE messages to a pathdiag responder (`mtuprobe serve`,
+	 * docs/responder.md): the responder's FWD_ACK is the ACK, so no ICMP
+	 * error from the target is needed; port: 0 = PD_PEER_PORT (20548). */
+	PD_PROBE_PEER,
 };
 
 struct pd_probe_opts {
@@ -229,7 +237,7 @@ int pd_prober_probe(const struct pd_prober *p, uint32_t probe_id,
 /* Closes the sockets and frees p (NULL is fine). */
 void pd_prober_close(struct pd_prober *p);
 
-/* "icmp", "udp", "tcp"; "ack", "too-big", "ttl-exceeded", "unreach",
+/* "icmp", "udp", "tcp", "peer"; "ack", "too-big", "ttl-exceeded", "unreach",
  * "local-too-big"; "?" for other values. */
 const char *pd_probe_method_name(enum pd_probe_method m);
 const char *pd_probe_event_name(enum pd_probe_event_kind k);
