@@ -240,6 +240,14 @@ for t in mtuprobe tunsniff nattrace; do
 		run "$bin" -m tcp ::1
 		check "mtuprobe -m tcp without -p" \
 			'rc_is 3 && out_empty && err_has "needs -p PORT"'
+		run "$bin" --max-hops 5 ::1
+		check "mtuprobe --max-hops without --hops" \
+			'rc_is 3 && out_empty && err_is "mtuprobe: --max-hops needs --hops; see '\''mtuprobe --help'\''"'
+		run "$bin" --hops --max-hops 65 ::1
+		check "mtuprobe --max-hops 65: out of range, one line" \
+			'rc_is 3 && out_empty && err_has "--max-hops '\''65'\'' is not a number from 1 to 64"'
+		run "$bin" --hops --max-hops 0 ::1
+		check "mtuprobe --max-hops 0: out of range" 'rc_is 3 && out_empty && err_has "from 1 to 64"'
 	fi
 	# A closed stderr must not crash the tool either.
 	"$bin" --bogus >"$T/out" 2>&-

@@ -22,6 +22,8 @@ enum {
 	OPT_IFACE,
 	OPT_ENCAP,
 	OPT_EXPECT,
+	OPT_HOPS,
+	OPT_MAX_HOPS,
 };
 
 static const struct tool_opt opts[] = {
@@ -45,6 +47,10 @@ static const struct tool_opt opts[] = {
 			       "list in overhead.md)", OPT_ENCAP },
 	{ "expect-mtu", 0, "BYTES", "CRITICAL (exit 2) when the path MTU is below BYTES",
 	  OPT_EXPECT },
+	{ "hops", 0, NULL, "also find the hop after which large packets stop (hop-limited "
+			   "probes, like tracepath)", OPT_HOPS },
+	{ "max-hops", 0, "N", "with --hops: probe at most N hops (default 30, at most 64)",
+	  OPT_MAX_HOPS },
 	{ NULL },
 };
 
@@ -133,6 +139,12 @@ static int on_opt(struct tool_ctx *ctx, const struct tool_opt *o, const char *ar
 	case OPT_EXPECT:
 		rc = number(ctx, "--expect-mtu", arg, 68, 65535, &m->expect_mtu);
 		break;
+	case OPT_HOPS:
+		m->hops = true;
+		break;
+	case OPT_MAX_HOPS:
+		rc = number(ctx, "--max-hops", arg, 1, PD_HOPS_MAX_TTL, &m->max_hops);
+		break;
 	}
 	return rc;
 }
@@ -154,6 +166,8 @@ static int mtuprobe_run(struct tool_ctx *ctx, int argc, char **argv)
 					"TCP port the target answers on)");
 	if (o->method == PD_PROBE_ICMP && o->port)
 		return tool_usage_error(ctx, "-p makes no sense with --method icmp");
+	if (o->max_hops && !o->hops)
+		return tool_usage_error(ctx, "--max-hops needs --hops");
 	o->host = argv[0];
 
 	mtuprobe_result_init(&res);
@@ -173,8 +187,8 @@ static const struct tool_def def = {
 	.name = "mtuprobe",
 	.summary = "The exact path MTU toward HOST, whether PMTUD works or the path is a\n"
 		   "black hole, and the tunnel MTU and TCP MSS to set.",
-	.status = "in progress: two-way measurement against a responder (--peer), --hops\n"
-		  "and tunnel validation are not in this build yet.",
+	.status = "in progress: two-way measurement against a responder (--peer) and\n"
+		  "tunnel validation are not in this build yet.",
 	.operands = "HOST",
 	.cmds = cmds,
 	.opts = opts,

@@ -87,6 +87,7 @@ void mtuprobe_render_text(const struct tool_ctx *ctx, const void *result, struct
 			tool_out_printf(out, "  note:       an echo reply is as large as the request: "
 					"this is the smaller of both directions\n");
 	}
+	mtuprobe_hops_text(r, out);
 	if (r->nreco)
 		tool_out_printf(out, "recommended (derived from path MTU %u):\n", s->pmtu);
 	for (i = 0; i < r->nreco; i++) {

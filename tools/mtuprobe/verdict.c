@@ -136,4 +136,5 @@ void mtuprobe_conclude(const struct mtuprobe_opts *o, struct mtuprobe_result *re
 	}
 	if (s->status == PD_SEARCH_FOUND)
 		recommend(o, res);
+	mtuprobe_hops_conclude(res);
 }
