@@ -251,6 +251,14 @@ for t in mtuprobe tunsniff nattrace; do
 		run "$bin" --peer --key "$T/key644" ::1
 		check "mtuprobe --peer --key with a group-readable key file: one line" \
 			'rc_is 3 && out_empty && err_is "mtuprobe: key file $T/key644: key file is accessible to group or others (chmod 600 it) (permission denied)"'
+		run "$bin" --max-hops 5 ::1
+		check "mtuprobe --max-hops without --hops" \
+			'rc_is 3 && out_empty && err_is "mtuprobe: --max-hops needs --hops; see '\''mtuprobe --help'\''"'
+		run "$bin" --hops --max-hops 65 ::1
+		check "mtuprobe --max-hops 65: out of range, one line" \
+			'rc_is 3 && out_empty && err_has "--max-hops '\''65'\'' is not a number from 1 to 64"'
+		run "$bin" --hops --max-hops 0 ::1
+		check "mtuprobe --max-hops 0: out of range" 'rc_is 3 && out_empty && err_has "from 1 to 64"'
 	fi
 	# A closed stderr must not crash the tool either.
 	"$bin" --bogus >"$T/out" 2>&-

@@ -533,6 +533,101 @@ assert r["path_mtu"] == int(sys.argv[2]) and r["mtu"] == int(sys.argv[3]), r
 PY
 }
 
+# t_hops WANT ARGS...: mtuprobe --json --hops ARGS in the client; WANT is a Python expression
+# list checked against d (the document), h (d["hops"]) and m (d["mtu_drop_hop"]).
+t_hops()
+{
+	local want=$1
+	shift
+	run client --hops "$@"
+	python3 - "$OUT" "$want" <<'PY' || why "$(echo "$OUT" | head -c 600) (stderr: ${ERR:0:160})"
+import json, sys
+d = json.loads(sys.argv[1])
+h, m = d["hops"], d["mtu_drop_hop"]
+for cond in sys.argv[2].split(";"):
+    assert eval(cond), cond + " :: hops=" + json.dumps(h) + " drop=" + json.dumps(m)
+PY
+}
+
+t_hops_absent()
+{
+	run client -m icmp "$1"
+	python3 - "$OUT" <<'PY' || why "$(echo "$OUT" | head -c 300)"
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["hops"] is None and d["mtu_drop_hop"] is None and d["mtu_drops"] is None, d
+PY
+}
+
+t_hops_text()
+{
+	local out
+	out=$(lab_x client "$MTUPROBE" --hops -m icmp "$1")
+	grep -Eq "^ +1  $2 .* 1500 passed  <-- MTU drops after this hop$" <<<"$out" ||
+		why "no hop-1 line marking $2: $(grep -A4 '^hops' <<<"$out")"
+}
+
+# The chain is client - r1 - r2 - server: hop 1 answers from r1's client-side address
+# (TOPO_R1_*), hop 2 from r2's r1-side address (TOPO_R2_IN*), hop 3 is the server.
+sec_hops()
+{
+	local f r1 r2 s path
+	build "chain/pmtud 1454 (--hops)" topo_chain pmtud || return
+	for f in 4 6; do
+		r1=TOPO_R1_$f r2=TOPO_R2_IN$f s=TOPO_SERVER$f
+		r1=${!r1} r2=${!r2} s=${!s}
+		path="len(h) == 3;h[0]['address'] == '$r1';h[1]['address'] == '$r2'"
+		path+=";h[2]['address'] == '$s';h[2]['target'];not h[1]['target']"
+		path+=";all(x['small_reached'] and x['rtt_ms'] is not None for x in h)"
+		check "hops pmtud IPv$f: the path is $r1, $r2, $s (target)" \
+			t_hops "$path" -m icmp "$s"
+		check "hops pmtud IPv$f: MTU drops after hop 1 ($r1) to $TOPO_MTU, kind ptb, exit 0" \
+			t_hops "d['exit_code'] == 0;m['ttl'] == 1;m['ttl_max'] == 1;m['address'] == '$r1'
+;m['mtu'] == $TOPO_MTU;m['kind'] == 'ptb';len(d['mtu_drops']) == 1
+;h[0]['large'] == 'passed';h[1]['large'] == 'too-big';h[1]['large_mtu'] == $TOPO_MTU
+;h[1]['large_reported_by'] == '$r1';d['hops_scan']['located']
+;any(x['kind'] == 'mtu-drop-hop' for x in d['findings'])" -m icmp "$s"
+		check "hops pmtud IPv$f, UDP (forward): the same drop at hop 1 ($r1), MTU $TOPO_MTU" \
+			t_hops "m['ttl'] == 1;m['address'] == '$r1';m['mtu'] == $TOPO_MTU
+;m['kind'] == 'ptb';h[2]['address'] == '$s'" -m udp "$s"
+	done
+	check "hops pmtud: without --hops the hop members are null" t_hops_absent "$TOPO_SERVER4"
+	check "hops pmtud: the text table marks hop 1 ($TOPO_R1_4)" t_hops_text "$TOPO_SERVER4" \
+		"$TOPO_R1_4"
+	check "hops pmtud: --max-hops 2 stops at hop 2 (target not reached), drop still at hop 1" \
+		t_hops "len(h) == 2;d['hops_scan']['target_ttl'] is None;m['ttl'] == 1
+;m['address'] == '$TOPO_R1_4'" -m icmp --max-hops 2 "$TOPO_SERVER4"
+	lab_end
+
+	# r1 and r2 drop their "too big": a 1455-byte probe expires at r1 (TTL 1), and with
+	# TTL 2 it vanishes at r1's 1454-byte link while the small probe reaches r2.
+	build "chain/blackhole 1454 (--hops)" topo_chain blackhole || return
+	for f in 4 6; do
+		r1=TOPO_R1_$f r2=TOPO_R2_IN$f s=TOPO_SERVER$f
+		r1=${!r1} r2=${!r2} s=${!s}
+		check "hops blackhole IPv$f: $((TOPO_MTU + 1)) bytes vanish after hop 1 ($r1), WARNING" \
+			t_hops "d['exit_code'] == 1;m['ttl'] == 1;m['address'] == '$r1'
+;m['mtu'] is None;m['kind'] == 'blackhole';m['size'] == $((TOPO_MTU + 1))
+;h[0]['large'] == 'passed';h[1]['large'] == 'lost';h[1]['small_reached']
+;h[1]['address'] == '$r2';h[2]['address'] == '$s'
+;any(x['kind'] == 'blackhole-hop' for x in d['findings'])" -m icmp "$s"
+	done
+	lab_end
+
+	# r2 drops packets above len in its forward hook, after the TTL check: a large probe
+	# with TTL 2 still expires at r2 (answered), with TTL 3 r2 forwards and drops it.
+	build "chain/lendrop 1400 (--hops)" topo_chain lendrop len=1400 || return
+	for f in 4 6; do
+		r2=TOPO_R2_IN$f s=TOPO_SERVER$f
+		r2=${!r2} s=${!s}
+		check "hops lendrop IPv$f: $((TOPO_LEN + 1)) bytes reach r2 ($r2) and vanish after it" \
+			t_hops "m['ttl'] == 2;m['address'] == '$r2';m['kind'] == 'blackhole'
+;m['mtu'] is None;m['size'] == $((TOPO_LEN + 1));h[0]['large'] == 'passed'
+;h[1]['large'] == 'passed';h[2]['large'] == 'lost';h[2]['target']" -m icmp "$s"
+	done
+	lab_end
+}
+
 main()
 {
 	local sec t0
@@ -544,7 +639,7 @@ main()
 	[ -x "$MTUPROBE" ] || { echo "mtuprobe-lab: $MTUPROBE missing; run 'make'" >&2; exit 1; }
 	t0=$(date +%s)
 	lab_sweep_stale
-	for sec in ${MTUPROBE_SECTIONS:-pmtud ipv6_1280 blackhole lendrop badptb tcp_only loss peer}; do
+	for sec in ${MTUPROBE_SECTIONS:-pmtud ipv6_1280 blackhole lendrop badptb tcp_only loss peer hops}; do
 		"sec_$sec"
 	done
 	printf 'mtuprobe-lab: %d passed, %d failed (%d s)\n' "$N_PASS" "$N_FAIL" \

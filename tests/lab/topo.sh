@@ -106,6 +106,9 @@ topo_chain()
 	TOPO_R1_6=fd00:0:0:1::1
 	TOPO_R2_4=10.0.3.1
 	TOPO_R2_6=fd00:0:0:3::1
+	# r2's address on the r1-r2 link: the source of its ICMP errors towards the client.
+	TOPO_R2_IN4=10.0.2.2
+	TOPO_R2_IN6=fd00:0:0:2::2
 	case $variant in
 	pmtud) TOPO_DESC="client - r1 =[mtu $mtu]= r2 - server; routers send ICMP errors" ;;
 	blackhole) TOPO_DESC="client - r1 =[mtu $mtu]= r2 - server; routers drop their ICMP errors" ;;

@@ -24,6 +24,8 @@ enum {
 	OPT_EXPECT,
 	OPT_PEER,
 	OPT_KEY,
+	OPT_HOPS,
+	OPT_MAX_HOPS,
 };
 
 static const struct tool_opt opts[] = {
@@ -51,6 +53,10 @@ static const struct tool_opt opts[] = {
 			   "NAT and MSS clamping (UDP port 20548 unless -p)", OPT_PEER },
 	{ "key", 0, "FILE", "with --peer: sign requests with the shared key in FILE (the "
 			    "file `serve --key` reads), so replies may exceed them", OPT_KEY },
+	{ "hops", 0, NULL, "also find the hop after which large packets stop (hop-limited "
+			   "probes, like tracepath)", OPT_HOPS },
+	{ "max-hops", 0, "N", "with --hops: probe at most N hops (default 30, at most 64)",
+	  OPT_MAX_HOPS },
 	{ NULL },
 };
 
@@ -145,6 +151,12 @@ static int on_opt(struct tool_ctx *ctx, const struct tool_opt *o, const char *ar
 	case OPT_KEY:
 		m->key_file = arg;
 		break;
+	case OPT_HOPS:
+		m->hops = true;
+		break;
+	case OPT_MAX_HOPS:
+		rc = number(ctx, "--max-hops", arg, 1, PD_HOPS_MAX_TTL, &m->max_hops);
+		break;
 	}
 	return rc;
 }
@@ -173,6 +185,8 @@ static int mtuprobe_run(struct tool_ctx *ctx, int argc, char **argv)
 		return tool_usage_error(ctx, "--key only signs --peer requests; add --peer");
 	if (o->peer)
 		o->method = PD_PROBE_PEER;
+	if (o->max_hops && !o->hops)
+		return tool_usage_error(ctx, "--max-hops needs --hops");
 	o->host = argv[0];
 
 	mtuprobe_result_init(&res);
@@ -192,7 +206,7 @@ static const struct tool_def def = {
 	.name = "mtuprobe",
 	.summary = "The exact path MTU toward HOST, whether PMTUD works or the path is a\n"
 		   "black hole, and the tunnel MTU and TCP MSS to set.",
-	.status = "in progress: --hops and tunnel validation are not in this build yet.",
+	.status = "in progress: tunnel validation (mtuprobe tunnel) is not in this build yet.",
 	.operands = "HOST",
 	.cmds = cmds,
 	.opts = opts,

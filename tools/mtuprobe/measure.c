@@ -25,7 +25,7 @@
 #define RTT_MAX_US 3000000u
 #define RTT_INITIAL_US 1000000u
 
-static uint64_t now_us(void)
+uint64_t now_us(void)
 {
 	struct timespec ts;
 
@@ -33,7 +33,7 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static uint64_t ts_us(const struct timespec *ts)
+uint64_t ts_us(const struct timespec *ts)
 {
 	return (uint64_t)ts->tv_sec * 1000000u + (uint64_t)ts->tv_nsec / 1000u;
 }
@@ -182,7 +182,7 @@ static bool idmap_find(const struct idmap *m, uint32_t probe_id, uint32_t *searc
 	return false;
 }
 
-static void from_addr(const struct sockaddr_storage *ss, struct pd_search_addr *a)
+void from_addr(const struct sockaddr_storage *ss, struct pd_search_addr *a)
 {
 	memset(a, 0, sizeof(*a));
 	if (ss->ss_family == AF_INET6) {
@@ -196,7 +196,7 @@ static void from_addr(const struct sockaddr_storage *ss, struct pd_search_addr *
 	}
 }
 
-static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {
 	struct pd_search_addr x, y;
 
@@ -508,6 +508,14 @@ void mtuprobe_measure(const struct mtuprobe_opts *o, struct mtuprobe_result *res
 	}
 	if (o->peer && res->searched && !res->report.error[0])
 		mtuprobe_peer_finish(o, &dst, res);
+	/* --hops: on the method the search settled on (the last one tried
+	 * when none was answered: the scan still shows how far it gets). */
+	if (o->hops && res->searched && !res->report.error[0]) {
+		size_t k = i < n ? i : n - 1;
+
+		mtuprobe_hops(o, probers[k], &dst, res);
+		pd_prober_stats(probers[k], &res->probes);
+	}
 out:
 	for (i = 0; i < n; i++)
 		pd_prober_close(probers[i]);

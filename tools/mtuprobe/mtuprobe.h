@@ -12,7 +12,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <time.h>
 
+#include <pathdiag/hopscan.h>
 #include <pathdiag/overhead.h>
 #include <pathdiag/probe.h>
 #include <pathdiag/search.h>
@@ -39,6 +41,8 @@ struct mtuprobe_opts {
 	unsigned nencap;
 	bool peer;                     /* --peer: HOST runs `mtuprobe serve` */
 	const char *key_file;          /* --key */
+	bool hops;                     /* --hops: where along the path sizes stop */
+	unsigned max_hops;             /* --max-hops, 0 = PD_HOPS_DEFAULT_MAX_TTL */
 };
 
 /* One --encap recommendation, derived from the measured path MTU. */
@@ -83,6 +87,11 @@ struct mtuprobe_result {
 	unsigned nreco;
 
 	struct mtuprobe_peer peer;     /* --peer (peer.h) */
+	/* --hops (hops.c); hops_done is false when it was not asked for. */
+	bool hops_done;
+	struct pd_hops_result hops;
+	unsigned hops_small, hops_large; /* probe sizes of the scan */
+	double hops_elapsed_ms;
 };
 
 void mtuprobe_result_init(struct mtuprobe_result *res);
@@ -90,6 +99,22 @@ void mtuprobe_result_init(struct mtuprobe_result *res);
 /* measure.c: resolve, open the prober, run the search.  Failures are
  * recorded in res->report (with the exit code they deserve). */
 void mtuprobe_measure(const struct mtuprobe_opts *o, struct mtuprobe_result *res);
+
+/* measure.c helpers shared with hops.c. */
+uint64_t now_us(void);
+uint64_t ts_us(const struct timespec *ts);
+void from_addr(const struct sockaddr_storage *ss, struct pd_search_addr *a);
+bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
+
+/* hops.c: --hops, the hop-limited scan after the search (fills res->hops),
+ * and its findings. */
+void mtuprobe_hops(const struct mtuprobe_opts *o, struct pd_prober *p,
+		   const struct sockaddr_storage *dst, struct mtuprobe_result *res);
+void mtuprobe_hops_conclude(struct mtuprobe_result *res);
+
+/* render_hops.c: the hop table (text) and the "hops" members (JSON). */
+void mtuprobe_hops_text(const struct mtuprobe_result *r, struct tool_out *out);
+void mtuprobe_hops_json(const struct mtuprobe_result *r, json_t *doc);
 
 /* serve.c: `mtuprobe serve`, the responder for --peer. */
 int mtuprobe_serve(struct tool_ctx *ctx, int argc, char **argv);

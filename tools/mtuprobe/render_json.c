@@ -93,5 +93,6 @@ json_t *mtuprobe_render_json(const struct tool_ctx *ctx, const void *result)
 	json_object_set_new(doc, "expect_mtu", uint_or_null(r->expect_mtu, r->expect_mtu != 0));
 	json_object_set_new(doc, "recommendations", recommendations(r));
 	mtuprobe_peer_json(r, doc);
+	mtuprobe_hops_json(r, doc);
 	return doc;
 }

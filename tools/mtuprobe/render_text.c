@@ -97,6 +97,7 @@ void mtuprobe_render_text(const struct tool_ctx *ctx, const void *result, struct
 					"this is the smaller of both directions\n");
 		mtuprobe_peer_text(r, out);
 	}
+	mtuprobe_hops_text(r, out);
 	if (r->nreco)
 		tool_out_printf(out, "recommended (derived from path MTU %u):\n",
 				mtuprobe_path_mtu(r));

@@ -177,4 +177,5 @@ void mtuprobe_conclude(const struct mtuprobe_opts *o, struct mtuprobe_result *re
 	}
 	if (mtuprobe_path_mtu(res))
 		recommend(o, res);
+	mtuprobe_hops_conclude(res);
 }
