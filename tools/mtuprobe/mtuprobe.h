@@ -36,6 +36,9 @@ struct mtuprobe_opts {
 	const char *device;            /* -I: send from this interface */
 	const char *encap_spec[MTUPROBE_MAX_ENCAPS];
 	unsigned nencap;
+	/* Keep capabilities after opening the sockets (`tunnel` measures
+	 * more than once and drops them before its last measurement). */
+	bool keep_privileges;
 };
 
 /* One --encap recommendation, derived from the measured path MTU. */
@@ -86,6 +89,9 @@ void mtuprobe_measure(const struct mtuprobe_opts *o, struct mtuprobe_result *res
 
 /* serve.c: `mtuprobe serve`, the responder for --peer. */
 int mtuprobe_serve(struct tool_ctx *ctx, int argc, char **argv);
+
+/* tunnel.c: `mtuprobe tunnel IFACE`, the check of a tunnel's MTU. */
+int mtuprobe_tunnel(struct tool_ctx *ctx, int argc, char **argv);
 
 /* verdict.c: recommendations for the --encap specs and the findings. */
 void mtuprobe_conclude(const struct mtuprobe_opts *o, struct mtuprobe_result *res);
