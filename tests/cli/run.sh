@@ -259,6 +259,21 @@ for t in mtuprobe tunsniff nattrace; do
 			'rc_is 3 && out_empty && err_has "--max-hops '\''65'\'' is not a number from 1 to 64"'
 		run "$bin" --hops --max-hops 0 ::1
 		check "mtuprobe --max-hops 0: out of range" 'rc_is 3 && out_empty && err_has "from 1 to 64"'
+		run "$bin" tunnel
+		check "mtuprobe tunnel without an interface" \
+			'rc_is 3 && out_empty && err_is "mtuprobe: tunnel: no interface given; see '\''mtuprobe --help'\''"'
+		run "$bin" tunnel --inner 10.0.0.1 --no-inner wg0
+		check "mtuprobe tunnel --inner with --no-inner" \
+			'rc_is 3 && out_empty && err_is "mtuprobe: tunnel: --inner and --no-inner exclude each other; see '\''mtuprobe --help'\''"'
+		run "$bin" tunnel --expect-mtu 10 wg0
+		check "mtuprobe tunnel --expect-mtu out of range" \
+			'rc_is 3 && out_empty && err_is "mtuprobe: tunnel: --expect-mtu '\''10'\'' is not a number from 68 to 65535; see '\''mtuprobe --help'\''"'
+		run "$bin" tunnel --encap nosuch wg0
+		check "mtuprobe tunnel --encap with an unknown name: one line" \
+			'rc_is 3 && out_empty && [ "$(wc -l <"$T/err")" -eq 1 ] || { cat "$T/err"; false; }'
+		run "$bin" tunnel wg0 extra
+		check "mtuprobe tunnel with two interfaces" \
+			'rc_is 3 && out_empty && err_is "mtuprobe: tunnel: unexpected argument '\''extra'\'' after the interface; see '\''mtuprobe --help'\''"'
 	fi
 	# A closed stderr must not crash the tool either.
 	"$bin" --bogus >"$T/out" 2>&-

@@ -42,3 +42,20 @@ why()
 	WHY=$*
 	return 1
 }
+
+# build NAME CMD...: a fresh lab (lab_begin) with one topology built by CMD; one check line,
+# and on failure the lab is removed again and the status is 1.
+build()
+{
+	local name=$1 err
+	shift
+	err=$(mktemp)
+	if ! lab_begin 2>"$err" || ! "$@" 2>"$err"; then
+		bad "$name: build" "$(tail -n 1 "$err")"
+		rm -f "$err"
+		lab_end
+		return 1
+	fi
+	rm -f "$err"
+	ok "$name: built"
+}

@@ -24,22 +24,6 @@ ERR=
 RC=
 
 
-# build NAME CMD...: a fresh lab with one topology.
-build()
-{
-	local name=$1 err
-	shift
-	err=$(mktemp)
-	if ! lab_begin 2>"$err" || ! "$@" 2>"$err"; then
-		bad "$name: build" "$(tail -n 1 "$err")"
-		rm -f "$err"
-		lab_end
-		return 1
-	fi
-	rm -f "$err"
-	ok "$name: built"
-}
-
 # run NODE ARGS...: mtuprobe --json in NODE; stdout in OUT, stderr in ERR, status in RC.
 run()
 {

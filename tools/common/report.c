@@ -33,6 +33,22 @@ void tool_report_fail(struct tool_report *r, enum pd_exit code, const char *fmt,
 	r->error_code = code == PD_EXIT_OK ? PD_EXIT_UNKNOWN : code;
 }
 
+void tool_report_add(struct tool_report *r, const char *kind, enum pd_severity sev,
+		     const char *evidence, const char *fmt, ...)
+{
+	struct pd_finding f;
+	char msg[PD_FINDING_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pd_finding_set(&f, kind, sev, "%s", msg);
+	if (evidence && *evidence)
+		pd_finding_evidence(&f, "%s", evidence);
+	pd_findings_add(&r->findings, &f);
+}
+
 enum pd_exit tool_report_exit(const struct tool_report *r)
 {
 	if (r->error[0])

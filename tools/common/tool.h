@@ -131,6 +131,11 @@ void tool_report_init(struct tool_report *r);
  * "TOOL: "); the first failure recorded wins. */
 void tool_report_fail(struct tool_report *r, enum pd_exit code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Add a finding: kind is a string literal, evidence may be NULL or "";
+ * the message is cut to PD_FINDING_MSG_MAX. */
+void tool_report_add(struct tool_report *r, const char *kind, enum pd_severity sev,
+		     const char *evidence, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 /* The exit code: the failure's if there was one, else from the findings. */
 enum pd_exit tool_report_exit(const struct tool_report *r);
 

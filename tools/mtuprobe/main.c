@@ -199,6 +199,9 @@ static const struct tool_cmd cmds[] = {
 	{ "serve", mtuprobe_serve,
 	  "run the responder a peer measures against: serve [-4|-6] [--port N "
 	  "(default 20548)] [--key FILE] [--bind ADDR]" },
+	{ "tunnel", mtuprobe_tunnel,
+	  "check a tunnel's MTU against the path under it: tunnel IFACE [--inner HOST] "
+	  "[--no-inner] [--endpoint HOST] [--encap SPEC] [--expect-mtu N] [--json]" },
 	{ NULL },
 };
 
@@ -206,7 +209,6 @@ static const struct tool_def def = {
 	.name = "mtuprobe",
 	.summary = "The exact path MTU toward HOST, whether PMTUD works or the path is a\n"
 		   "black hole, and the tunnel MTU and TCP MSS to set.",
-	.status = "in progress: tunnel validation (mtuprobe tunnel) is not in this build yet.",
 	.operands = "HOST",
 	.cmds = cmds,
 	.opts = opts,

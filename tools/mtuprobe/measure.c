@@ -477,7 +477,7 @@ void mtuprobe_measure(const struct mtuprobe_opts *o, struct mtuprobe_result *res
 		tool_report_fail(&res->report, PD_EXIT_UNKNOWN, "%s", msg);
 		return;
 	}
-	rc = tool_drop_privileges();
+	rc = o->keep_privileges ? 0 : tool_drop_privileges();
 	if (rc < 0) {
 		tool_report_fail(&res->report, PD_EXIT_UNKNOWN,
 				 "cannot drop privileges after opening sockets: %s", strerror(-rc));

@@ -43,6 +43,9 @@ struct mtuprobe_opts {
 	const char *key_file;          /* --key */
 	bool hops;                     /* --hops: where along the path sizes stop */
 	unsigned max_hops;             /* --max-hops, 0 = PD_HOPS_DEFAULT_MAX_TTL */
+	/* Keep capabilities after opening the sockets (`tunnel` measures
+	 * more than once and drops them before its last measurement). */
+	bool keep_privileges;
 };
 
 /* One --encap recommendation, derived from the measured path MTU. */
@@ -118,6 +121,9 @@ void mtuprobe_hops_json(const struct mtuprobe_result *r, json_t *doc);
 
 /* serve.c: `mtuprobe serve`, the responder for --peer. */
 int mtuprobe_serve(struct tool_ctx *ctx, int argc, char **argv);
+
+/* tunnel.c: `mtuprobe tunnel IFACE`, the check of a tunnel's MTU. */
+int mtuprobe_tunnel(struct tool_ctx *ctx, int argc, char **argv);
 
 /* verdict.c: recommendations for the --encap specs and the findings. */
 void mtuprobe_conclude(const struct mtuprobe_opts *o, struct mtuprobe_result *res);

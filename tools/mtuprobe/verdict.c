@@ -9,24 +9,8 @@
 
 #include "mtuprobe.h"
 
-static void add(struct mtuprobe_result *res, const char *kind, enum pd_severity sev,
-		const char *evidence, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static void add(struct mtuprobe_result *res, const char *kind, enum pd_severity sev,
-		const char *evidence, const char *fmt, ...)
-{
-	struct pd_finding f;
-	char msg[PD_FINDING_MSG_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	pd_finding_set(&f, kind, sev, "%s", msg);
-	if (evidence && *evidence)
-		pd_finding_evidence(&f, "%s", evidence);
-	pd_findings_add(&res->report.findings, &f);
-}
+/* A finding in res's report. */
+#define add(res, ...) tool_report_add(&(res)->report, __VA_ARGS__)
 
 void mtuprobe_finding(struct mtuprobe_result *res, const char *kind, enum pd_severity sev,
 		      const char *evidence, const char *msg)
