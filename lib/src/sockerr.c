@@ -58,6 +58,7 @@ static void parse_ee(const uint8_t *p, size_t len, struct pdi_sockerr *out)
 void pdi_cmsg_parse(const struct msghdr *msg, struct pdi_cmsgs *out)
 {
 	struct cmsghdr *c;
+	const uint8_t *end;
 
 	memset(out, 0, sizeof(*out));
 	if (!msg)
@@ -65,13 +66,16 @@ void pdi_cmsg_parse(const struct msghdr *msg, struct pdi_cmsgs *out)
 	out->truncated = (msg->msg_flags & MSG_CTRUNC) != 0;
 	if (!msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr))
 		return;
-	/* CMSG_NXTHDR takes a non-const msghdr but does not write to it. */
+	end = (const uint8_t *)msg->msg_control + msg->msg_controllen;
+	/* CMSG_NXTHDR takes a non-const msghdr but does not write to it.  It
+	 * checks that the next header fits, but not that this one's length
+	 * does: a length past the buffer ends the walk. */
 	for (c = CMSG_FIRSTHDR((struct msghdr *)msg); c;
 	     c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
 		const uint8_t *d = CMSG_DATA(c);
 		size_t dlen;
 
-		if (c->cmsg_len < CMSG_LEN(0))
+		if (c->cmsg_len < CMSG_LEN(0) || c->cmsg_len > (size_t)(end - (const uint8_t *)c))
 			break;
 		dlen = c->cmsg_len - CMSG_LEN(0);
 		if ((c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) ||

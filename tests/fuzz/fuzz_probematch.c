@@ -8,8 +8,9 @@
  * sizes 1280..1500 are registered in the table first.
  *
  * Checks: the verdict is one of the three; an event names a registered
- * probe with a known kind and, for TOO_BIG, an MTU within the family's
- * minimum and below that probe's size; the same input gives the same
+ * probe with a known kind and, for TOO_BIG, the bogus flag set exactly when
+ * the MTU is below the family's minimum or not below that probe's size;
+ * the same input gives the same
  * verdict twice (no hidden state in matching).
  */
 #include <string.h>
