@@ -138,7 +138,8 @@ $(CONF_BIN): $(CONF_OBJ) $(TESTLIB_OBJ) $(LIB_A)
 
 # Test drivers in tests/tools/: gencap (synthetic captures, encode-tshark.sh,
 # benchmarks), peertest, probetest and nlquery (the lab's responder, prober
-# and netlink tests).  Each links its one source with the test helpers.
+# and netlink tests), pd-delayq (the lab's delay stage, lab_delay).  Each
+# links its one source with the test helpers.
 $(TESTTOOL_BINS): $(BUILD)/%: $(BUILD)/tests/tools/%.o $(TESTLIB_OBJ) $(LIB_A)
 	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
@@ -211,7 +212,7 @@ BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 $(BENCH_BINS): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_A)
 	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-bench: deps all $(BENCH_BINS) $(BUILD)/gencap
+bench: deps all $(BENCH_BINS) $(BUILD)/gencap $(BUILD)/pd-delayq
 	@sh bench/run.sh $(BUILD)
 
 # ---- set-up ----------------------------------------------------------------

@@ -8,6 +8,10 @@
 # peak memory come from GNU time for all three alike.
 #
 # BENCH_PACKETS sets the capture size (default 1000000).
+#
+# Path MTU discovery (bench/mtuprobe-bench.sh, root only): mtuprobe, tracepath,
+# a `ping -M do` bisection and scamper on four lab paths with a 30 ms round
+# trip; BENCH_DELAY_MS, BENCH_CAP and BENCH_PATHS are described there.
 set -eu
 
 build=${1:-build}
@@ -70,3 +74,7 @@ for t in pathdiag tshark tcpdump; do
 	}
 done
 echo "(pathdiag CPU-only loop: $(cut -f5 "$work/out.pathdiag") packets/s; decode errors: $(cut -f3 "$work/out.pathdiag"))"
+
+# Path MTU discovery: mtuprobe against tracepath, a ping bisection and scamper on lab paths
+# with a 30 ms round trip (needs root; prints SKIP otherwise).
+bash "$(dirname "$0")/mtuprobe-bench.sh" "$build"

@@ -13,7 +13,7 @@ PACKAGES="
 gcc libc6-dev make pkg-config
 clang libclang-rt-14-dev
 libpcap-dev libmnl-dev libjansson-dev libcmocka-dev
-iproute2 nftables ethtool conntrack
+iproute2 nftables ethtool conntrack iptables
 wireguard-go wireguard-tools
 tshark tcpdump
 iputils-ping iputils-tracepath

@@ -25,6 +25,17 @@
 # of the layer-3 packet (IP header + payload, no Ethernet header), i.e. the value compared with
 # the link MTU. run-tests.sh proves it (a rule `meta length > 1400` passes a 1400-byte ping
 # packet and drops a 1401-byte one).
+#
+# Delay stage (lab_delay): this kernel has no netem and no nft `queue`, but it has the legacy
+# iptables NFQUEUE target. lab_delay NODE IF MS steers every packet that enters NODE from IF
+# (mangle PREROUTING) or leaves NODE through IF (mangle POSTROUTING), IPv4 and IPv6, into one
+# NFQUEUE read by tests/tools/pd-delayq.c, which holds each packet MS ms and accepts it in
+# arrival order. So the link behind IF gets MS ms each way and any round trip across it 2*MS:
+# `lab_delay r1 client 15` gives the chain a 30 ms round trip. Delaying at the interface, not
+# in FORWARD, matters for PMTUD: a router drops an oversized packet before the FORWARD hook and
+# sends its ICMP error from its own OUTPUT path, so a FORWARD-only delay would make errors
+# come back at once while answers take the full round trip. pd-delayq is found as
+# $LAB_DELAYQ (default: pd-delayq in PATH); iptables-legacy and ip6tables-legacy are needed.
 
 # Global state (one lab per shell process).
 LAB_PREFIX=${LAB_PREFIX:-}
@@ -213,6 +224,7 @@ lab_cleanup()
 	LAB_NODES=()
 	LAB_BG_PIDS=()
 	LAB_WG_IFS=()
+	LAB_DELAYS=()
 	LAB_TMP=
 	return "$rc"
 }
@@ -391,13 +403,13 @@ lab_mtu()
 
 # ---- nftables router variants ---------------------------------------------------------------
 
-# lab_nft NODE TABLE: load the body of table TABLE (family inet unless TABLE is "ip NAME") from
+# lab_nft NODE TABLE: load the body of table TABLE (family inet unless TABLE is "FAMILY NAME") from
 # stdin, replacing any earlier version of that table (idempotent).
 lab_nft()
 {
 	local node=$1 fam=inet tab=$2 body file
 	case $tab in
-	'ip '* | 'ip6 '* | 'inet '*) fam=${tab%% *}; tab=${tab#* } ;;
+	'ip '* | 'ip6 '* | 'inet '* | 'netdev '*) fam=${tab%% *}; tab=${tab#* } ;;
 	esac
 	body=$(cat)
 	file=$LAB_TMP/nft-$node-$tab.nft
@@ -503,6 +515,82 @@ lab_router_masq()
 		oifname "$2" ${match}counter name "masq" masquerade
 	}
 	EOF
+}
+
+# ---- delay stage ----------------------------------------------------------------------------
+
+declare -gA LAB_DELAYS=()
+
+# lab_delay NODE IF MS [QUEUE]: delay every packet entering or leaving NODE through IF by MS
+# milliseconds (so a round trip across IF gains 2*MS), IPv4 and IPv6, order kept (see the
+# header). QUEUE is the NFQUEUE number (default 0; per namespace). The consumer runs as a lab
+# background process, stopped by lab_cleanup or lab_delay_stop. Overload shows as loss (the
+# queue does not fail open), never as a shorter delay.
+lab_delay()
+{
+	local node=$1 ifn=$2 ms=$3 q=${4:-0} step="lab_delay $1/$2" bin=${LAB_DELAYQ:-pd-delayq} cmd
+	local log chain t
+	case $ms$q in
+	'' | *[!0-9]*) _lab_fail "$step" "delay '$ms' or queue '$q' is not a number"; return 1 ;;
+	esac
+	lab_require iptables-legacy ip6tables-legacy "$bin" || return 1
+	ip -n "$LAB_PREFIX$node" link show dev "$ifn" >/dev/null 2>&1 ||
+		{ _lab_fail "$step" "no interface $ifn on $node"; return 1; }
+	lab_bg "$node" "delayq-$node-$q" "$bin" --queue "$q" --delay "$ms"
+	LAB_DELAYS["$node-$q"]=$LAB_LAST_PID
+	log=$LAB_TMP/delayq-$node-$q.log
+	lab_wait "$step: pd-delayq ready" 10 grep -q ' ready$' "$log" || {
+		lab_log "pd-delayq said: $(head -n 1 "$log")"
+		return 1
+	}
+	# One chain per queue, pdl-delay-Q, jumped to from both hooks. IPv6 neighbour discovery
+	# is not delayed (like ARP, which is not IP): it belongs to the link, not the path.
+	for cmd in iptables-legacy ip6tables-legacy; do
+		chain=pdl-delay-$q
+		_lab_do "$step: $cmd -N $chain" lab_x "$node" "$cmd" -t mangle -N "$chain" || return
+		if [ "$cmd" = ip6tables-legacy ]; then
+			for t in 133 134 135 136 137; do
+				_lab_do "$step: $cmd ND $t" lab_x "$node" "$cmd" -t mangle -A "$chain" \
+					-p ipv6-icmp --icmpv6-type "$t" -j RETURN || return
+			done
+		fi
+		_lab_do "$step: $cmd NFQUEUE" lab_x "$node" "$cmd" -t mangle -A "$chain" \
+			-j NFQUEUE --queue-num "$q" || return
+		_lab_do "$step: $cmd PREROUTING" lab_x "$node" "$cmd" -t mangle \
+			-A PREROUTING -i "$ifn" -j "$chain" || return
+		_lab_do "$step: $cmd POSTROUTING" lab_x "$node" "$cmd" -t mangle \
+			-A POSTROUTING -o "$ifn" -j "$chain" || return
+	done
+}
+
+_lab_gone()
+{
+	! kill -0 "$1" 2>/dev/null
+}
+
+# lab_delay_stop NODE [QUEUE]: remove the delay's rules, stop its consumer (it accepts what it
+# still holds) and print its closing line "pd-delayq: held P packets, max depth D, overruns O".
+lab_delay_stop()
+{
+	local node=$1 q=${2:-0} pid cmd hook dir ifn
+	pid=${LAB_DELAYS["$node-$q"]:-}
+	[ -n "$pid" ] || { _lab_fail "lab_delay_stop $node" "no delay on queue $q"; return 1; }
+	for cmd in iptables-legacy ip6tables-legacy; do
+		# The jumps to this queue's chain (any interface), then the chain.
+		lab_x "$node" "$cmd" -t mangle -S | grep -- "-j pdl-delay-$q\$" |
+			while read -r _ hook dir ifn _; do
+				lab_x "$node" "$cmd" -t mangle -D "$hook" "$dir" "$ifn" -j "pdl-delay-$q"
+			done
+		lab_x "$node" "$cmd" -t mangle -F "pdl-delay-$q"
+		lab_x "$node" "$cmd" -t mangle -X "pdl-delay-$q"
+	done
+	kill -s TERM "$pid" 2>/dev/null || true
+	# Polled, not only waited for: from a subshell the consumer is no child of ours.
+	lab_wait "lab_delay_stop $node: pd-delayq exit" 10 _lab_gone "$pid" || return
+	wait "$pid" 2>/dev/null || true
+	unset "LAB_DELAYS[$node-$q]"
+	grep '^pd-delayq: held ' "$LAB_TMP/delayq-$node-$q.log" ||
+		{ _lab_fail "lab_delay_stop $node" "pd-delayq printed no closing line"; return 1; }
 }
 
 # ---- background processes and captures ------------------------------------------------------

@@ -575,6 +575,85 @@ sec_wg_blackhole()
 	lab_end
 }
 
+# ---- delay stage (lab_delay, tests/tools/pd-delayq.c) ----------------------------------
+
+# t_delay_ping MS FAMILY-ARGS...: 100 pings 2 ms apart (about 15 in flight at once) through
+# the delay all come back, in the order sent, and the fastest took at least 2*MS.
+t_delay_ping()
+{
+	local ms=$1 min seqs
+	shift
+	pingx client -c 100 -i 0.002 -W 5 "$@"
+	if [ "$PING_TX" != 100 ] || [ "$PING_RX" != 100 ]; then
+		why "$PING_RX of $PING_TX answered, expected 100 of 100"
+		return
+	fi
+	seqs=$(sed -n 's/.* icmp_seq=\([0-9]*\) .*/\1/p' <<<"$PING_OUT" | tr '\n' ' ')
+	[ "$seqs" = "$(seq 1 100 | tr '\n' ' ')" ] || { why "replies out of order: $seqs"; return; }
+	min=$(sed -n 's|^rtt min/avg/max/mdev = \([0-9.]*\)/.*|\1|p' <<<"$PING_OUT")
+	awk -v m="$min" -v d=$((2 * ms)) 'BEGIN { exit !(m != "" && m >= d) }' ||
+		why "fastest round trip '$min' ms, below the built 2 x $ms ms"
+}
+
+# t_delay_own_icmp MS: the router's own ICMP (time exceeded from r1, sent from its OUTPUT
+# path, like its "frag needed") crosses the delayed interface too.
+t_delay_own_icmp()
+{
+	local ms=$1 out t
+	out=$(lab_x client tracepath -n -m 1 "$TOPO_SERVER4" 2>&1)
+	t=$(sed -n "s/^ *1: *$TOPO_R1_4 *\([0-9.]*\)ms.*/\1/p" <<<"$out" | sort -n | head -n 1)
+	awk -v t="$t" -v d=$((2 * ms)) 'BEGIN { exit !(t != "" && t >= d) }' ||
+		why "r1 answered tracepath in '$t' ms, below 2 x $ms: $(tr '\n' ' ' <<<"$out")"
+}
+
+# t_delay_stop MIN: the consumer stops on SIGTERM with its closing line, held at least MIN
+# packets, had no overrun; its rules are gone and the path still works without it.
+t_delay_stop()
+{
+	local line held over
+	line=$(lab_delay_stop r1 2>&1) || { why "$line"; return; }
+	held=$(sed -n 's/^pd-delayq: held \([0-9]*\) packets.*/\1/p' <<<"$line")
+	over=$(sed -n 's/.* overruns \([0-9]*\)$/\1/p' <<<"$line")
+	[ "${held:-0}" -ge "$1" ] || { why "held '$held' packets, expected >= $1 ($line)"; return; }
+	[ "$over" = 0 ] || { why "overruns '$over'"; return; }
+	! lab_x r1 iptables-legacy-save -t mangle | grep -q pdl-delay || { why "IPv4 rules left"; return; }
+	! lab_x r1 ip6tables-legacy-save -t mangle | grep -q pdl-delay || { why "IPv6 rules left"; return; }
+	expect_ping_ok client 3 "$TOPO_SERVER4"
+}
+
+t_delayq_usage()
+{
+	local out rc
+	out=$("$LAB_DELAYQ" --queue 0 --delay x 2>&1)
+	rc=$?
+	[ "$rc" = 3 ] || { why "exit $rc, expected 3"; return; }
+	[ "$out" = "pd-delayq: --delay 'x' is not 0..60000 ms" ] || why "said '$out'"
+}
+
+sec_delay()
+{
+	local ms=15
+	LAB_DELAYQ=$(cd "$BUILD_DIR" && pwd)/pd-delayq
+	[ -x "$LAB_DELAYQ" ] || { bad "delay: pd-delayq" "$LAB_DELAYQ missing: run 'make tests'"; return; }
+	export LAB_DELAYQ
+	check "delay: pd-delayq --delay x: exit 3, one line naming the option" t_delayq_usage
+	build "delay: chain/pmtud + lab_delay r1 client $ms" topo_chain pmtud || return
+	if ! lab_delay r1 client "$ms" 2>"$RUN_TMP/delay.err"; then
+		bad "delay: lab_delay r1 client $ms" "$(tail -n 1 "$RUN_TMP/delay.err")"
+		lab_end
+		return
+	fi
+	check "delay: IPv4 100 pings 2 ms apart: all answered, in order, fastest >= $((2 * ms)) ms" \
+		t_delay_ping "$ms" "$TOPO_SERVER4"
+	check "delay: IPv6 100 pings 2 ms apart: all answered, in order, fastest >= $((2 * ms)) ms" \
+		t_delay_ping "$ms" -6 "$TOPO_SERVER6"
+	check "delay: r1's own ICMP (tracepath hop 1) is delayed too: >= $((2 * ms)) ms" \
+		t_delay_own_icmp "$ms"
+	check "delay: lab_delay_stop: held >= 400 packets, no overrun, rules removed, path still up" \
+		t_delay_stop 400
+	lab_end
+}
+
 # t_cleanup_after_failure: a separate bash builds the wg lab (so wireguard-go runs), then a step
 # fails under set -e. The lab must be gone: namespaces, /etc/netns, temp dir, processes.
 t_cleanup_after_failure()
@@ -700,7 +779,7 @@ main()
 	lab_sweep_stale
 	printf 'lab: prefix pdl-%s-, build dir %s\n' "$$" "$BUILD_DIR"
 	for sec in ${LAB_SECTIONS:-chain_pmtud chain_blackhole chain_lendrop chain_loss nat cgn \
-		wg_pmtud wg_blackhole decode cleanup}; do
+		wg_pmtud wg_blackhole delay decode cleanup}; do
 		"sec_$sec"
 	done
 	check "no namespace, /etc/netns entry or temp dir of this run (pdl-$$-) left" t_no_leftovers
