@@ -820,7 +820,17 @@ int pd_search_plan(struct pd_search *s, uint64_t now_us, struct pd_search_probe 
 	lead = ntrail == 1 && room >= 3;
 	memset(&pl, 0, sizeof(pl));
 	pl.room = room - ntrail - lead;
-	plan_data(s, &v, &pl);
+	/* The leading control of this round is a loss sample by the time the
+	 * round is judged: plan the confirmations it will make enough if it
+	 * is answered (if not, the next round adds what is missing). */
+	if (lead) {
+		struct view vp = v;
+
+		vp.k = tries_needed(v.m + 1, v.l, s->tries_min);
+		plan_data(s, &vp, &pl);
+	} else {
+		plan_data(s, &v, &pl);
+	}
 	qsort(pl.size, pl.n, sizeof(pl.size[0]), cmp_size_desc);
 
 	r = &s->round[s->nrounds];
