@@ -9,9 +9,9 @@
  * target; the last two bytes are the error's MTU.  Four probes of 1280..1500 bytes are registered first.
  *
  * Checks: the verdict is one of the three; an ACK names a registered probe
- * whose nonce and length the reply carried; a TOO_BIG's MTU is within the
- * family minimum and below that probe's size; the same input gives the same
- * verdict twice.
+ * whose nonce and length the reply carried; a TOO_BIG is flagged bogus
+ * exactly when its MTU is below the family minimum or not below that
+ * probe's size; the same input gives the same verdict twice.
  */
 #include <string.h>
 #include <netinet/in.h>
@@ -108,13 +108,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FZ_CHECK(msg.u.ack.rx_len + pd_peer_overhead(f.family) == r->ip_size);
 		}
 		if (m1.kind == PD_PROBE_TOO_BIG)
-			FZ_CHECK(m1.mtu >= (f.family == 6 ? 1280u : 68u) && m1.mtu < r->ip_size);
+			FZ_CHECK(m1.mtu_bogus == !(m1.mtu >= (f.family == 6 ? 1280u : 68u) &&
+						   m1.mtu < r->ip_size));
 	}
 	memset(&m2, 0x5a, sizeof(m2));
 	v2 = match(sel, &f, b, size - 1, &m2);
 	FZ_CHECK(v1 == v2);
 	if (v1 == PDI_EVENT)
-		FZ_CHECK(m1.kind == m2.kind && m1.probe_id == m2.probe_id && m1.mtu == m2.mtu);
+		FZ_CHECK(m1.kind == m2.kind && m1.probe_id == m2.probe_id && m1.mtu == m2.mtu &&
+			 m1.mtu_bogus == m2.mtu_bogus);
 	free(b);
 	return 0;
 }
