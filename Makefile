@@ -182,6 +182,7 @@ lab-check: all tests
 	@sh tests/lab/mtuprobe-tests.sh $(BUILD)
 	@sh tests/lab/netlink-tests.sh $(BUILD)
 	@sh tests/lab/tunnel-tests.sh $(BUILD)
+	@sh tests/lab/correlate-tests.sh $(BUILD)
 
 # ---- fuzzing (clang libFuzzer, ASan+UBSan) -------------------------------
 FUZZ_CC ?= clang

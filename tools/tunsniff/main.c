@@ -4,6 +4,7 @@
  * rendered by render_text.c and render_json.c, never printed from here.
  */
 #include "tunsniff.h"
+#include "correlate.h"
 
 static const struct tool_render render = {
 	.text = tunsniff_render_text,
@@ -29,8 +30,13 @@ static int tunsniff_run(struct tool_ctx *ctx, int argc, char **argv)
 	return tool_emit(ctx, &res.report, &res, &render);
 }
 
-/* No subcommands exist in this build yet. */
 static const struct tool_cmd cmds[] = {
+	{ "correlate", tunsniff_correlate,
+	  "match the tunnel packets of both ends: correlate [--window SECONDS] [--json] A B "
+	  "(A, B: pcap/pcapng captures or record files)" },
+	{ "record", tunsniff_record,
+	  "write tunnel packet records: record -r FILE|-i IFACE --records OUT [-c N] "
+	  "[-G SECONDS] [-f FILTER]" },
 	{ NULL },
 };
 

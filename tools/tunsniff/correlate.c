@@ -1,0 +1,637 @@
+/* correlate.c - `tunsniff correlate A B` (match each tunnel packet sent at
+ * one end with its arrival at the other; pathdiag/correlate.h) and
+ * `tunsniff record` (turn a capture or a live interface into a record file,
+ * docs/records.md).  Inputs are pcap/pcapng files read with libpcap, or
+ * record files (told apart by their magic).  Results are rendered by
+ * correlate_render.c.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <pcap/pcap.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <pathdiag/dissect.h>
+
+#include "correlate.h"
+
+static const struct tool_render corr_render = {
+	.text = tsn_corr_render_text,
+	.json = tsn_corr_render_json,
+};
+
+#define REC_SNAPLEN 512 /* outer headers + PD_TUNREC_HASH_MAX inner bytes */
+
+/* ---- inputs ------------------------------------------------------------------------- */
+
+struct src {
+	struct tsn_input *in;
+	struct pd_corr_src *cs;
+	FILE *fp;               /* record file */
+	struct pd_tunrec_header hdr;
+	struct pd_tunrec_eps eps;
+	bool seen_end;
+	uint64_t offset;        /* bytes read, for messages */
+	pcap_t *pc;             /* capture */
+	int linktype;
+	char msg[PCAP_ERRBUF_SIZE + 128]; /* why reading stopped */
+};
+
+static uint64_t ts_ns(const struct pcap_pkthdr *h, bool nano)
+{
+	return (uint64_t)h->ts.tv_sec * 1000000000ULL +
+	       (uint64_t)h->ts.tv_usec * (nano ? 1u : 1000u);
+}
+
+/* A frame as a record: 1, or 0 when it is no tunnel packet. */
+static int frame_rec(int linktype, const uint8_t *data, const struct pcap_pkthdr *h, bool nano,
+		     struct pd_tunrec *rec)
+{
+	struct pd_packet pkt;
+
+	pd_dissect(linktype, data, h->caplen, h->len, NULL, &pkt);
+	return pd_tunrec_from_packet(&pkt, data, ts_ns(h, nano), rec) == 1;
+}
+
+static int pcap_next_rec(void *ctx, struct pd_tunrec *rec, struct pd_error *err)
+{
+	struct src *s = ctx;
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int rc;
+
+	for (;;) {
+		rc = pcap_next_ex(s->pc, &h, &data);
+		if (rc == PCAP_ERROR_BREAK)
+			return 0;
+		if (rc < 0) {
+			snprintf(s->msg, sizeof(s->msg), "%s", pcap_geterr(s->pc));
+			return pd_fail(err, PD_ERR_TRUNCATED, 0, "reading the capture failed");
+		}
+		if (rc == 0)
+			continue;
+		s->in->frames++;
+		if (frame_rec(s->linktype, data, h, true, rec)) {
+			s->in->tunnel++;
+			return 1;
+		}
+		s->in->not_tunnel++;
+	}
+}
+
+static int recfile_next(void *ctx, struct pd_tunrec *rec, struct pd_error *err)
+{
+	struct src *s = ctx;
+	uint8_t buf[PD_TUNREC_REC_MAX];
+	struct pd_tunrec_item it;
+	size_t n;
+	int rc;
+
+	for (;;) {
+		n = fread(buf, 1, s->hdr.rec_len, s->fp);
+		if (n == 0 && !ferror(s->fp)) {
+			s->in->incomplete = !s->seen_end;
+			return 0;
+		}
+		if (ferror(s->fp)) {
+			snprintf(s->msg, sizeof(s->msg), "%s", strerror(errno));
+			return pd_fail(err, PD_ERR_SYSTEM, (size_t)s->offset, "read error");
+		}
+		if (n < s->hdr.rec_len) {
+			snprintf(s->msg, sizeof(s->msg),
+				 "record file truncated: it ends inside the record at byte %llu",
+				 (unsigned long long)s->offset);
+			return pd_fail(err, PD_ERR_TRUNCATED, (size_t)s->offset, "record truncated");
+		}
+		rc = pd_tunrec_decode(&s->eps, buf, n, s->hdr.rec_len, &it, err);
+		if (rc < 0) {
+			snprintf(s->msg, sizeof(s->msg), "bad record at byte %llu: %s",
+				 (unsigned long long)s->offset, err && err->what ? err->what : "?");
+			return rc;
+		}
+		s->offset += n;
+		if (it.type == PD_TUNREC_END) {
+			s->seen_end = true;
+			s->cs->end_ns = it.end_ns;
+		} else if (it.type == PD_TUNREC_PACKET) {
+			*rec = it.rec;
+			s->in->tunnel++;
+			return 1;
+		}
+	}
+}
+
+/* Open path as a record file or a capture.  0, or an exit code after
+ * recording the failure in rep. */
+static int src_open(struct src *s, struct tsn_input *in, struct pd_corr_src *cs, const char *side,
+		    struct tool_report *rep)
+{
+	uint8_t magic[8], *hb;
+	char ebuf[PCAP_ERRBUF_SIZE];
+	struct pd_error err = { 0 };
+	size_t n;
+	uint16_t hl;
+
+	memset(s, 0, sizeof(*s));
+	s->in = in;
+	s->cs = cs;
+	cs->ctx = s;
+	s->fp = fopen(in->path, "rb");
+	if (!s->fp) {
+		tool_report_fail(rep, PD_EXIT_UNKNOWN, "%s: cannot open '%s': %s", side, in->path,
+				 strerror(errno));
+		return PD_EXIT_UNKNOWN;
+	}
+	n = fread(magic, 1, sizeof(magic), s->fp);
+	if (n == sizeof(magic) && !memcmp(magic, PD_TUNREC_MAGIC, 8)) {
+		in->format = "records";
+		hb = malloc(65536);
+		if (!hb) {
+			tool_report_fail(rep, PD_EXIT_UNKNOWN, "out of memory");
+			return PD_EXIT_UNKNOWN;
+		}
+		memcpy(hb, magic, 8);
+		n = 8 + fread(hb + 8, 1, PD_TUNREC_HDR_FIXED - 8, s->fp);
+		if (pd_tunrec_header_decode(hb, n, &s->hdr, &err) == PD_ERR_TRUNCATED &&
+		    n == PD_TUNREC_HDR_FIXED && s->hdr.hdr_len > n) {
+			hl = s->hdr.hdr_len;
+			n += fread(hb + n, 1, (size_t)hl - n, s->fp);
+			memset(&err, 0, sizeof(err));
+			pd_tunrec_header_decode(hb, n, &s->hdr, &err);
+		}
+		free(hb);
+		if (err.code) {
+			tool_report_fail(rep, PD_EXIT_UNKNOWN, "%s: '%s': %s", side, in->path,
+					 err.what ? err.what : "bad header");
+			return PD_EXIT_UNKNOWN;
+		}
+		s->offset = s->hdr.hdr_len;
+		cs->start_ns = s->hdr.start_ns;
+		cs->next = recfile_next;
+		return 0;
+	}
+	rewind(s->fp);
+	s->pc = pcap_fopen_offline_with_tstamp_precision(s->fp, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+	if (!s->pc) {
+		fclose(s->fp);
+		s->fp = NULL;
+		tool_report_fail(rep, PD_EXIT_UNKNOWN, "%s: '%s' is neither a capture nor a "
+				 "tunsniff record file (%s)", side, in->path, ebuf);
+		return PD_EXIT_UNKNOWN;
+	}
+	s->fp = NULL; /* libpcap owns it now */
+	s->linktype = pcap_datalink(s->pc);
+	in->format = "pcap";
+	cs->next = pcap_next_rec;
+	return 0;
+}
+
+static void src_close(struct src *s)
+{
+	if (s->pc)
+		pcap_close(s->pc);
+	if (s->fp)
+		fclose(s->fp);
+	s->pc = NULL;
+	s->fp = NULL;
+}
+
+/* ---- correlate -------------------------------------------------------------------- */
+
+static int parse_seconds(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (!*s || *end || errno || !(v >= lo && v <= hi))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int tunsniff_correlate(struct tool_ctx *ctx, int argc, char **argv)
+{
+	enum { O_WINDOW = 1, O_JSON };
+	static const struct option lopts[] = {
+		{ "window", required_argument, NULL, O_WINDOW },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct tsn_corr_result *res;
+	struct pd_corr_opts o = { 0 };
+	struct pd_corr_src cs[2];
+	struct src s[2];
+	struct pd_error err = { 0 };
+	double w = 2.0;
+	int c, rc, i;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+q", lopts, NULL)) != -1) {
+		switch (c) {
+		case O_WINDOW:
+			if (parse_seconds(optarg, 0.001, 3600, &w) < 0)
+				return tool_usage_error(ctx, "correlate: --window '%s' is not a "
+							"number of seconds from 0.001 to 3600",
+							optarg);
+			break;
+		case O_JSON:
+			ctx->json = true;
+			break;
+		case 'q':
+			ctx->quiet = true;
+			break;
+		default:
+			return tool_usage_error(ctx, "correlate: unknown option '%s' (options: "
+						"--window SECONDS, --json, -q)",
+						argv[optind - 1] ? argv[optind - 1] : "?");
+		}
+	}
+	if (argc - optind != 2)
+		return tool_usage_error(ctx, "correlate: give two inputs, one capture or record "
+					"file from each end (A B)");
+	res = calloc(1, sizeof(*res));
+	if (!res) {
+		tool_err(ctx, "out of memory");
+		return PD_EXIT_UNKNOWN;
+	}
+	tool_report_init(&res->report);
+	res->window_ns = (uint64_t)(w * 1e9);
+	memset(cs, 0, sizeof(cs));
+	memset(s, 0, sizeof(s));
+	for (i = 0; i < 2; i++)
+		res->in[i].path = argv[optind + i];
+	rc = src_open(&s[0], &res->in[0], &cs[0], "A", &res->report);
+	if (!rc)
+		rc = src_open(&s[1], &res->in[1], &cs[1], "B", &res->report);
+	if (!rc) {
+		o.window_ns = res->window_ns;
+		rc = pd_corr_run(&o, &cs[0], &cs[1], &res->corr, &err);
+		if (rc < 0) {
+			const char *side = s[0].msg[0] ? "A" : "B";
+			const struct src *bad = s[0].msg[0] ? &s[0] : &s[1];
+
+			if (bad->msg[0])
+				tool_report_fail(&res->report, PD_EXIT_UNKNOWN, "%s: '%s': %s", side,
+						 bad->in->path, bad->msg);
+			else
+				tool_report_fail(&res->report, PD_EXIT_UNKNOWN, "correlation failed: %s",
+						 err.what ? err.what : pd_status_name(rc));
+		} else {
+			res->done = true;
+			tsn_corr_findings(res);
+		}
+	}
+	src_close(&s[0]);
+	src_close(&s[1]);
+	rc = tool_emit(ctx, &res->report, res, &corr_render);
+	pd_corr_result_free(&res->corr);
+	free(res);
+	return rc;
+}
+
+/* ---- record ----------------------------------------------------------------------- */
+
+static volatile sig_atomic_t stop_flag;
+static pcap_t *live_pc;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+	if (live_pc)
+		pcap_breakloop(live_pc);
+}
+
+struct writer {
+	FILE *fp;
+	struct pd_tunrec_eps eps;
+	bool hdr_done;
+	uint64_t start_ns, last_ns, written;
+	int linktype;
+	const char *desc;
+	int werr; /* errno of a failed write */
+	struct tsn_input *in;
+	bool nano;
+	uint64_t max_count;
+};
+
+static void w_put(struct writer *w, const uint8_t *b, size_t n)
+{
+	if (!w->werr && fwrite(b, 1, n, w->fp) != n)
+		w->werr = errno ? errno : EIO;
+}
+
+static void w_header(struct writer *w, uint64_t start)
+{
+	uint8_t hb[PD_TUNREC_HDR_MAX];
+	size_t n;
+
+	if (w->hdr_done)
+		return;
+	w->hdr_done = true;
+	w->start_ns = start;
+	if (pd_tunrec_header_encode(start, (uint16_t)w->linktype, 0, w->desc, hb, sizeof(hb), &n,
+				    NULL) == 0)
+		w_put(w, hb, n);
+}
+
+static void w_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+	struct writer *w = (struct writer *)user;
+	struct pd_tunrec rec;
+	uint8_t b[3 * PD_TUNREC_REC_LEN];
+	size_t n;
+
+	w->in->frames++;
+	w->last_ns = ts_ns(h, w->nano);
+	if (!w->hdr_done)
+		w_header(w, w->last_ns);
+	if (!frame_rec(w->linktype, data, h, w->nano, &rec)) {
+		w->in->not_tunnel++;
+		return;
+	}
+	if (pd_tunrec_encode(&w->eps, &rec, b, sizeof(b), &n, NULL) == 0) {
+		w_put(w, b, n);
+		w->written++;
+		w->in->tunnel++;
+	}
+}
+
+static uint64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+struct rec_opts {
+	const char *rfile, *iface, *out, *filter;
+	uint64_t count;
+	double secs;
+};
+
+static int rec_parse(struct tool_ctx *ctx, int argc, char **argv, struct rec_opts *o)
+{
+	enum { O_RECORDS = 1, O_JSON, O_FILTER };
+	static const struct option lopts[] = {
+		{ "records", required_argument, NULL, O_RECORDS },
+		{ "filter", required_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+qr:i:c:G:f:", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			o->rfile = optarg;
+			break;
+		case 'i':
+			o->iface = optarg;
+			break;
+		case O_RECORDS:
+			o->out = optarg;
+			break;
+		case 'f':
+			o->filter = optarg;
+			break;
+		case 'c':
+			errno = 0;
+			o->count = strtoull(optarg, &end, 10);
+			if (!*optarg || *end || errno || optarg[0] == '-' || !o->count)
+				return tool_usage_error(ctx, "record: -c '%s' is not a packet count "
+							"above 0", optarg);
+			break;
+		case 'G':
+			if (parse_seconds(optarg, 0.001, 31536000, &o->secs) < 0)
+				return tool_usage_error(ctx, "record: -G '%s' is not a number of "
+							"seconds above 0", optarg);
+			break;
+		case O_JSON:
+			ctx->json = true;
+			break;
+		case 'q':
+			ctx->quiet = true;
+			break;
+		default:
+			return tool_usage_error(ctx, "record: unknown option or missing value '%s' "
+						"(options: -r FILE | -i IFACE, --records OUT, -c N, "
+						"-G SECONDS, -f FILTER, --json, -q)",
+						argv[optind - 1] ? argv[optind - 1] : "?");
+		}
+	}
+	if (optind < argc)
+		return tool_usage_error(ctx, "record: unexpected argument '%s'", argv[optind]);
+	if (!o->rfile == !o->iface)
+		return tool_usage_error(ctx, "record: give exactly one of -r FILE and -i IFACE");
+	if (!o->out)
+		return tool_usage_error(ctx, "record: --records OUT is required");
+	return 0;
+}
+
+/* Open the capture; 0 or an exit code after recording the failure. */
+static int rec_open(const struct rec_opts *o, pcap_t **pcp, struct tool_report *rep)
+{
+	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *pc;
+	int rc;
+
+	if (o->rfile) {
+		pc = pcap_open_offline_with_tstamp_precision(o->rfile, PCAP_TSTAMP_PRECISION_NANO,
+							     ebuf);
+		if (!pc) {
+			tool_report_fail(rep, PD_EXIT_UNKNOWN, "cannot read '%s': %s", o->rfile, ebuf);
+			return PD_EXIT_UNKNOWN;
+		}
+		*pcp = pc;
+		return 0;
+	}
+	pc = pcap_create(o->iface, ebuf);
+	if (!pc) {
+		tool_report_fail(rep, PD_EXIT_UNKNOWN, "cannot capture on '%s': %s", o->iface, ebuf);
+		return PD_EXIT_UNKNOWN;
+	}
+	pcap_set_snaplen(pc, REC_SNAPLEN);
+	pcap_set_buffer_size(pc, 32 << 20);
+	pcap_set_timeout(pc, 100);
+	pcap_set_tstamp_precision(pc, PCAP_TSTAMP_PRECISION_NANO);
+	rc = pcap_activate(pc);
+	if (rc == PCAP_ERROR_PERM_DENIED) {
+		tool_report_fail(rep, PD_EXIT_UNKNOWN, "capturing on %s needs CAP_NET_RAW; run as "
+				 "root or grant tunsniff that capability", o->iface);
+		pcap_close(pc);
+		return PD_EXIT_UNKNOWN;
+	}
+	if (rc == PCAP_ERROR_NO_SUCH_DEVICE) {
+		tool_report_fail(rep, PD_EXIT_UNKNOWN, "no interface '%s'", o->iface);
+		pcap_close(pc);
+		return PD_EXIT_UNKNOWN;
+	}
+	if (rc < 0) {
+		tool_report_fail(rep, PD_EXIT_UNKNOWN, "cannot capture on '%s': %s", o->iface,
+				 pcap_geterr(pc));
+		pcap_close(pc);
+		return PD_EXIT_UNKNOWN;
+	}
+	*pcp = pc;
+	return 0;
+}
+
+static int rec_filter(pcap_t *pc, const char *filter, struct tool_report *rep)
+{
+	struct bpf_program prog;
+
+	if (!filter)
+		return 0;
+	if (pcap_compile(pc, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
+	    pcap_setfilter(pc, &prog) < 0) {
+		tool_report_fail(rep, PD_EXIT_UNKNOWN, "filter '%s': %s", filter, pcap_geterr(pc));
+		return PD_EXIT_UNKNOWN;
+	}
+	pcap_freecode(&prog);
+	return 0;
+}
+
+/* Capture until the count, the duration, the end of the file or a signal. */
+static int rec_loop(pcap_t *pc, const struct rec_opts *o, struct writer *w,
+		    struct tool_report *rep)
+{
+	uint64_t t0 = now_ns(CLOCK_MONOTONIC);
+	int n;
+
+	while (!stop_flag) {
+		int want = 64;
+
+		if (o->count) {
+			if (w->in->frames >= o->count)
+				break;
+			if (o->count - w->in->frames < (uint64_t)want)
+				want = (int)(o->count - w->in->frames);
+		}
+		if (o->secs > 0 && (double)(now_ns(CLOCK_MONOTONIC) - t0) / 1e9 >= o->secs)
+			break;
+		n = pcap_dispatch(pc, want, w_frame, (u_char *)w);
+		if (n == PCAP_ERROR_BREAK)
+			break;
+		if (n < 0) {
+			tool_report_fail(rep, PD_EXIT_UNKNOWN, "capture failed: %s", pcap_geterr(pc));
+			return PD_EXIT_UNKNOWN;
+		}
+		if (n == 0 && o->rfile)
+			break;
+		if (w->werr)
+			break;
+	}
+	return 0;
+}
+
+int tunsniff_record(struct tool_ctx *ctx, int argc, char **argv)
+{
+	struct tsn_corr_result *res;
+	struct rec_opts o;
+	struct writer w;
+	struct sigaction sa;
+	struct pcap_stat st;
+	pcap_t *pc = NULL;
+	uint8_t b[PD_TUNREC_REC_LEN];
+	size_t n;
+	int rc;
+	char desc[128];
+
+	rc = rec_parse(ctx, argc, argv, &o);
+	if (rc)
+		return rc;
+	res = calloc(1, sizeof(*res));
+	if (!res) {
+		tool_err(ctx, "out of memory");
+		return PD_EXIT_UNKNOWN;
+	}
+	tool_report_init(&res->report);
+	res->is_record = true;
+	res->out_path = o.out;
+	res->in[0].path = o.rfile ? o.rfile : o.iface;
+	res->in[0].format = o.rfile ? "pcap" : "live";
+	memset(&w, 0, sizeof(w));
+	w.in = &res->in[0];
+	w.nano = true;
+	w.max_count = o.count;
+	rc = rec_open(&o, &pc, &res->report);
+	if (!rc)
+		rc = rec_filter(pc, o.filter, &res->report);
+	if (!rc && o.iface) {
+		int e = tool_drop_privileges();
+
+		if (e < 0) {
+			tool_report_fail(&res->report, PD_EXIT_UNKNOWN, "cannot drop privileges: %s",
+					 strerror(-e));
+			rc = PD_EXIT_UNKNOWN;
+		}
+	}
+	if (!rc) {
+		w.fp = fopen(o.out, "wb");
+		if (!w.fp) {
+			tool_report_fail(&res->report, PD_EXIT_UNKNOWN, "cannot create '%s': %s", o.out,
+					 strerror(errno));
+			rc = PD_EXIT_UNKNOWN;
+		}
+	}
+	if (!rc) {
+		w.linktype = pcap_datalink(pc);
+		snprintf(desc, sizeof(desc), "tunsniff %s %s %s", PD_VERSION,
+			 o.iface ? "-i" : "-r", o.iface ? o.iface : o.rfile);
+		w.desc = desc;
+		if (o.iface)
+			w_header(&w, now_ns(CLOCK_REALTIME));
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		sigemptyset(&sa.sa_mask);
+		live_pc = pc;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		rc = rec_loop(pc, &o, &w, &res->report);
+		live_pc = NULL;
+		if (o.iface) {
+			w.last_ns = now_ns(CLOCK_REALTIME);
+			if (pcap_stats(pc, &st) == 0) {
+				res->in[0].kernel_drops = (uint64_t)st.ps_drop + st.ps_ifdrop;
+				res->in[0].drops_known = true;
+			}
+		}
+		w_header(&w, w.last_ns);
+		if (pd_tunrec_encode_end(w.last_ns, w.written, (uint32_t)res->in[0].kernel_drops,
+					 b, sizeof(b), &n, NULL) == 0)
+			w_put(&w, b, n);
+		if (fclose(w.fp) != 0 && !w.werr)
+			w.werr = errno;
+		if (w.werr && !rc) {
+			tool_report_fail(&res->report, PD_EXIT_UNKNOWN, "writing '%s' failed: %s",
+					 o.out, strerror(w.werr));
+			rc = PD_EXIT_UNKNOWN;
+		}
+		res->written = w.written;
+		res->done = !rc;
+	}
+	if (pc)
+		pcap_close(pc);
+	if (res->done && res->in[0].drops_known && res->in[0].kernel_drops)
+		tool_report_add(&res->report, "capture-drops", PD_SEV_WARNING, NULL,
+				"the kernel dropped %llu packets during the capture: records "
+				"are missing, and correlate will count them lost",
+				(unsigned long long)res->in[0].kernel_drops);
+	rc = tool_emit(ctx, &res->report, res, &corr_render);
+	free(res);
+	return rc;
+}

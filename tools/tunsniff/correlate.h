@@ -1,0 +1,46 @@
+/* correlate.h - `tunsniff correlate A B` and `tunsniff record`: both-ends
+ * correlation of tunnel captures (pathdiag/correlate.h) and the record
+ * files (pathdiag/tunrec.h, docs/records.md) each end can ship instead of
+ * its capture.
+ */
+#ifndef PATHDIAG_TUNSNIFF_CORRELATE_H
+#define PATHDIAG_TUNSNIFF_CORRELATE_H
+
+#include <stdint.h>
+#include <pathdiag/correlate.h>
+#include <pathdiag/tunrec.h>
+
+#include "tool.h"
+
+/* One input of correlate, or the input of record. */
+struct tsn_input {
+	const char *path;
+	const char *format;      /* "pcap", "records", "live" */
+	uint64_t frames;         /* frames read (pcap / live) */
+	uint64_t tunnel;         /* tunnel packet records */
+	uint64_t not_tunnel;     /* frames that are no tunnel packet */
+	bool incomplete;         /* record file without its end record */
+	uint64_t kernel_drops;   /* live: pcap_stats ps_drop + ps_ifdrop */
+	bool drops_known;
+};
+
+struct tsn_corr_result {
+	struct tool_report report;
+	bool is_record;          /* the record subcommand's result */
+	bool done;               /* the correlation (or recording) ran */
+	struct tsn_input in[2];
+	struct pd_corr_result corr;
+	uint64_t window_ns;
+	const char *out_path;    /* record: the file written */
+	uint64_t written;        /* record: packet records written */
+};
+
+int tunsniff_correlate(struct tool_ctx *ctx, int argc, char **argv);
+int tunsniff_record(struct tool_ctx *ctx, int argc, char **argv);
+
+/* correlate_render.c */
+void tsn_corr_findings(struct tsn_corr_result *r);
+void tsn_corr_render_text(const struct tool_ctx *ctx, const void *result, struct tool_out *out);
+json_t *tsn_corr_render_json(const struct tool_ctx *ctx, const void *result);
+
+#endif
