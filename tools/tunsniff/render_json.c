@@ -197,7 +197,7 @@ json_t *tunsniff_render_json(const struct tool_ctx *ctx, const void *result)
 		return NULL;
 	set(doc, "sources", j_sources(res));
 	set(doc, "stop_reason", res->stop_reason ? json_string(res->stop_reason) : NULL);
-	if (!res->st)
+	if (!res->st || !res->analysed)
 		return doc;
 	j_frames(doc, res);
 	set(doc, "totals", j_totals(res->st));

@@ -100,6 +100,9 @@ void tunsniff_render_text(const struct tool_ctx *ctx, const void *result, struct
 	enum pd_exit code = tool_report_exit(&res->report);
 	const struct pd_tunstat *st = res->st;
 
+	/* a failure before any frame was read: only the error line (stderr) */
+	if (!res->analysed)
+		return;
 	tool_out_printf(out, "%s: %u tunnel%s, %zu finding%s\n", pd_exit_name(code),
 			st ? st->ntun : 0, st && st->ntun == 1 ? "" : "s",
 			res->report.findings.count, res->report.findings.count == 1 ? "" : "s");

@@ -63,16 +63,40 @@ static void evidence(const struct tunsniff_result *res, const struct pd_ts_findi
 	}
 }
 
+/* Link types pd_dissect reads (pathdiag/link.h; DLT_RAW is 12 or 14). */
+static bool linktype_ok(int lt)
+{
+	switch (lt) {
+	case PD_LINKTYPE_NULL:
+	case PD_LINKTYPE_ETHERNET:
+	case PD_LINKTYPE_RAW:
+	case 12:
+	case 14:
+	case PD_LINKTYPE_LOOP:
+	case PD_LINKTYPE_LINUX_SLL:
+	case PD_LINKTYPE_IPV4:
+	case PD_LINKTYPE_IPV6:
+	case PD_LINKTYPE_LINUX_SLL2:
+		return true;
+	}
+	return false;
+}
+
 static int open_sources(const struct tunsniff_opts *o, struct pd_cap *cap,
 			struct tunsniff_result *res)
 {
 	struct pd_error err = { 0 };
-	char msg[512];
 
 	for (unsigned i = 0; i < o->nfile; i++)
 		if (pd_cap_add_file(cap, o->file[i], &err) < 0) {
-			tool_report_fail(&res->report, PD_EXIT_UNKNOWN, "%s: %s", o->file[i],
-					 pd_error_message(&err, msg, sizeof(msg)));
+			const char *w = err.what ? err.what : "cannot read";
+
+			/* libpcap names the file in some messages, not in others */
+			if (strstr(w, o->file[i]))
+				tool_report_fail(&res->report, PD_EXIT_UNKNOWN, "%s", w);
+			else
+				tool_report_fail(&res->report, PD_EXIT_UNKNOWN, "%s: %s",
+						 o->file[i], w);
 			return -1;
 		}
 	for (unsigned i = 0; i < o->niface; i++)
@@ -81,6 +105,17 @@ static int open_sources(const struct tunsniff_opts *o, struct pd_cap *cap,
 					 err.what ? err.what : "cannot capture");
 			return -1;
 		}
+	for (unsigned i = 0; i < pd_cap_count(cap); i++) {
+		const struct pd_cap_source_info *si = pd_cap_info(cap, i);
+
+		if (!linktype_ok(si->linktype)) {
+			tool_report_fail(&res->report, PD_EXIT_UNKNOWN,
+					 "%s: link type %d is not supported (Ethernet, Linux "
+					 "cooked, raw IP, null/loopback)",
+					 si->name, si->linktype);
+			return -1;
+		}
+	}
 	if (o->write && pd_cap_dump_open(cap, o->write, &err) < 0) {
 		tool_report_fail(&res->report, PD_EXIT_UNKNOWN, "%s: %s", o->write,
 				 err.what ? err.what : "cannot write");
@@ -132,6 +167,7 @@ void tunsniff_capture(const struct tunsniff_opts *o, struct tunsniff_result *res
 	res->live = o->niface > 0;
 	if (open_sources(o, cap, res) < 0)
 		goto out;
+	res->analysed = true;
 	if (res->live)
 		live_cap = cap;
 	catch_signals();
@@ -155,7 +191,7 @@ void tunsniff_capture(const struct tunsniff_opts *o, struct tunsniff_result *res
 			break;
 		if (rc < 0) {
 			tool_report_fail(&res->report, PD_EXIT_UNKNOWN, "%s",
-					 pd_error_message(&err, msg, sizeof(msg)));
+					 err.what ? err.what : "read error");
 			break;
 		}
 		if (rc == 0)

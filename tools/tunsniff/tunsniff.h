@@ -35,7 +35,8 @@ struct tunsniff_result {
 	const char *stop_reason;   /* "end of input", "count", "duration", "signal" */
 	double elapsed;            /* seconds between first and last frame */
 	uint64_t malformed;        /* frames the dissector stopped early on */
-	struct pd_tunstat *st;     /* NULL when nothing was analysed */
+	bool analysed;             /* the sources opened and reading began */
+	struct pd_tunstat *st;
 	struct pd_ts_findings tf;
 	const char *write;
 };
