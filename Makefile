@@ -164,10 +164,11 @@ check: deps
 unit: $(UNIT_BINS)
 	@sh tests/run-unit.sh $(UNIT_BINS)
 
-conformance: $(CONF_BIN) $(BUILD)/gencap
+conformance: $(CONF_BIN) $(BUILD)/gencap $(BUILD)/tunsniff
 	$(CONF_BIN) $(CAPTURES)
 	@sh tests/conformance-gen.sh $(BUILD)
 	@sh tests/encode-tshark.sh $(BUILD)
+	@sh tests/tunsniff-captures.sh $(BUILD) $(CAPTURES)
 
 cli: all
 	@sh tests/cli/run.sh $(BUILD)

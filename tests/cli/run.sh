@@ -28,13 +28,14 @@ fail=0
 fail_args() {
 	case $1 in
 	mtuprobe) echo "-4 ::1" ;;
+	tunsniff) echo "-r /nonexistent/pathdiag-cli.pcap" ;;
 	*) echo "" ;;
 	esac
 }
 fail_msg() {
 	case $1 in
 	mtuprobe) echo "'::1' is an IPv6 address but -4 was given; drop -4" ;;
-	tunsniff) echo "capture analysis is not in this build yet (see --help)" ;;
+	tunsniff) echo "/nonexistent/pathdiag-cli.pcap: No such file or directory" ;;
 	nattrace) echo "NAT and return-path tracing is not in this build yet (see --help)" ;;
 	esac
 }
@@ -280,6 +281,50 @@ for t in mtuprobe tunsniff nattrace; do
 	rc=$?
 	check "$t --bogus 2>&-" 'rc_is 3 && out_empty'
 done
+
+# tunsniff: bad input gives one line and exit 3, never a crash.
+ts=$B/tunsniff
+if [ -x "$ts" ]; then
+	# a pcap header (little-endian, v2.4, snaplen 65535) of link type L, then
+	# one record header claiming 100 bytes with only 4 present
+	pcaphdr() {
+		python3 -c 'import struct,sys
+sys.stdout.buffer.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, int(sys.argv[1])))
+if len(sys.argv) > 2:
+    sys.stdout.buffer.write(struct.pack("<IIII", 1, 0, 100, 100) + b"abcd")' "$@"
+	}
+	pcaphdr 147 >"$T/user0.pcap"
+	run "$ts" -r "$T/user0.pcap"
+	check "tunsniff unknown link type" 'rc_is 3 && out_empty &&
+		err_is "tunsniff: $T/user0.pcap: link type 147 is not supported (Ethernet, Linux cooked, raw IP, null/loopback)"'
+	pcaphdr 1 trunc >"$T/trunc.pcap"
+	run "$ts" -r "$T/trunc.pcap"
+	check "tunsniff truncated file" 'rc_is 3 && [ "$(wc -l <"$T/err")" -eq 1 ] &&
+		grep -q "^tunsniff: $T/trunc.pcap: truncated dump file" "$T/err" ||
+		{ cat "$T/err"; false; }'
+	run "$ts" --json -r "$T/trunc.pcap"
+	check "tunsniff --json truncated file" 'rc_is 3 && err_empty &&
+		grep -q "\"error\": \"$T/trunc.pcap: truncated dump file" "$T/out"'
+	printf 'garbage, not a capture file at all\n' >"$T/garbage.pcap"
+	run "$ts" -r "$T/garbage.pcap"
+	check "tunsniff garbage file" 'rc_is 3 && out_empty &&
+		err_is "tunsniff: $T/garbage.pcap: unknown file format"'
+	run "$ts"
+	check "tunsniff without sources" 'rc_is 3 && out_empty &&
+		err_is "tunsniff: nothing to read: give -i IFACE or -r FILE; see '\''tunsniff --help'\''"'
+	run "$ts" -i lo -r "$T/garbage.pcap"
+	check "tunsniff -i with -r" 'rc_is 3 && out_empty &&
+		err_is "tunsniff: -i and -r cannot be mixed: capture live or read files; see '\''tunsniff --help'\''"'
+	run "$ts" -r "$T/garbage.pcap" -f tcp udp
+	check "tunsniff -f with operands" 'rc_is 3 && out_empty &&
+		err_is "tunsniff: give the filter either with -f or as operands, not both; see '\''tunsniff --help'\''"'
+	run "$ts" -c 0 -r x
+	check "tunsniff -c 0" 'rc_is 3 && out_empty &&
+		err_is "tunsniff: -c must be a number from 1 to 18446744073709551615, not '\''0'\''; see '\''tunsniff --help'\''"'
+	run "$ts" -i pdnosuch0
+	check "tunsniff unknown interface" 'rc_is 3 && out_empty &&
+		err_is "tunsniff: pdnosuch0: no such interface"'
+fi
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

@@ -1,0 +1,232 @@
+/* tunstat.h - what a tunnel does to packet sizes, from packets seen at one
+ * end: per tunnel and direction counts, outer size distribution, largest
+ * outer and inner packets, encapsulation overhead and the tunnel MTU they
+ * imply, and findings that cite the frames proving them.
+ *
+ * Specifications: IPIP (RFC 2003), 6in4 (RFC 4213), IPv6 tunnels with the
+ * Tunnel Encapsulation Limit (RFC 2473 sections 4.1, 5.1), GRE (RFC 2784,
+ * RFC 2890), VXLAN (RFC 7348), WireGuard (whitepaper section 5.4: message
+ * layout, padding of the plaintext to 16 bytes stopping at the MTU), ICMP
+ * fragmentation needed (RFC 1191) and Packet Too Big (RFC 8201), TCP MSS
+ * (RFC 9293 section 3.7.1, RFC 8200 section 5: the largest MSS a tunnel
+ * MTU allows is taken as MTU - 40 for IPv4 and MTU - 60 for IPv6).
+ *
+ * Pure: fed dissected packets, no I/O.  Memory is fixed when the state is
+ * created: a tunnel table of a chosen capacity (tunnels beyond it are
+ * counted, not stored), and fixed-size evidence lists.  Nothing grows with
+ * the number of packets.
+ *
+ * Directions: a tunnel's endpoint "a" is the source of the first packet seen
+ * of it; dir 0 is a -> b, dir 1 is b -> a.
+ *
+ * Outer size: the outer IP packet's length from its header (IPv4 total
+ * length, IPv6 40 + payload length), so a snap length does not change it.
+ */
+#ifndef PATHDIAG_TUNSTAT_H
+#define PATHDIAG_TUNSTAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <pathdiag/dissect.h>
+#include <pathdiag/output.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum pd_tun_kind {
+	PD_TUN_NONE = 0,
+	PD_TUN_WIREGUARD,
+	PD_TUN_IP6TNL, /* IPv4 or IPv6 in IPv6 (4in6, 6in6), RFC 2473 */
+	PD_TUN_IPIP,   /* IPv4 in IPv4 */
+	PD_TUN_6IN4,   /* IPv6 in IPv4 (sit) */
+	PD_TUN_GRE,
+	PD_TUN_VXLAN,
+	PD_TUN_KINDS
+};
+
+/* "wireguard", "ip6tnl", "ipip", "6in4", "gre", "vxlan", "none". */
+const char *pd_tun_kind_name(enum pd_tun_kind k);
+
+/* Outer size histogram: bucket i counts sizes below pd_ts_bucket_limit[i]
+ * (the last bucket: everything else). */
+#define PD_TS_NBUCKETS 10
+extern const uint32_t pd_ts_bucket_limit[PD_TS_NBUCKETS];
+
+#define PD_TS_MAX_TUNNELS 256  /* largest table capacity */
+#define PD_TS_MAX_EVIDENCE 8   /* frames cited per finding */
+#define PD_TS_MAX_SESSIONS 8   /* WireGuard sessions kept per tunnel */
+#define PD_TS_MAX_EVENTS 32    /* ICMP / MSS events kept */
+#define PD_TS_MAX_SOURCES 8
+#define PD_TS_RUN 8            /* back-off sends remembered */
+
+struct pd_ts_frame_ref {
+	unsigned source;
+	uint64_t frame;
+	int64_t ts_usec;
+};
+
+/* WireGuard message counters (index = PD_WG_* type; [0] = keepalives). */
+#define PD_TS_WG_KEEPALIVE 0
+
+struct pd_ts_dir {
+	uint64_t packets, bytes;          /* outer IP lengths */
+	uint64_t hist[PD_TS_NBUCKETS];
+	uint32_t max_outer, max_inner;    /* max_inner: inner IP length, or
+					     WireGuard's padded plaintext */
+	uint64_t ovh_samples;             /* packets with the inner IP visible */
+	uint32_t ovh_min, ovh_max;        /* outer IP len - inner IP len */
+	uint64_t frag_first, frag_other;  /* outer fragments */
+	uint32_t frag_min, frag_max;      /* their IP lengths */
+	struct pd_ts_frame_ref frag_ev[PD_TS_MAX_EVIDENCE];
+	unsigned frag_nev;
+	uint64_t wg[5];                   /* by message type; [0] keepalives */
+	uint32_t wg_max_plain;            /* largest padded plaintext length */
+	uint32_t wg_clamped;              /* plaintext length of a data message
+					     whose padding stopped early: the
+					     sender's MTU (0 = none seen) */
+	struct pd_ts_frame_ref wg_clamped_ev;
+	int64_t first_usec, last_usec;
+	/* back-off detection (see pd_tunstat_finish) */
+	uint32_t run_size;
+	unsigned run_n;
+	struct pd_ts_frame_ref run[PD_TS_RUN];
+	uint32_t bh_size;                 /* best back-off run found */
+	unsigned bh_n;
+	struct pd_ts_frame_ref bh[PD_TS_RUN];
+};
+
+struct pd_ts_session {
+	uint32_t idx[2];  /* receiver index owned by endpoint a, by b */
+	bool has[2];
+	uint64_t packets;
+};
+
+struct pd_ts_tunnel {
+	enum pd_tun_kind kind;
+	int outer_family;       /* 4 or 6 */
+	int inner_family;       /* 4, 6, 0 = none seen / Ethernet only */
+	uint8_t addr[2][16];    /* endpoint a, b */
+	uint16_t port[2];       /* UDP tunnels: WireGuard ports; else 0 */
+	uint32_t key;           /* GRE key / VXLAN VNI of the first packet */
+	bool has_key;
+	struct pd_ts_dir dir[2];
+	struct pd_ts_session sess[PD_TS_MAX_SESSIONS];
+	unsigned nsess;
+	uint64_t sess_overflow;
+	uint32_t ptb_mtu;       /* smallest MTU in an ICMP error about it */
+};
+
+enum pd_ts_event_kind {
+	PD_TS_EV_PTB = 1,  /* ICMP frag-needed / PTB */
+	PD_TS_EV_SYN,      /* TCP SYN or SYN-ACK with MSS */
+};
+
+struct pd_ts_event {
+	enum pd_ts_event_kind kind;
+	struct pd_ts_frame_ref where;
+	int family;           /* of the ICMP sender / the SYN's IP header */
+	uint8_t src[16];      /* ICMP sender, SYN source */
+	uint32_t value;       /* reported MTU, MSS */
+	bool syn_ack;
+	int tunnel;           /* tunnel index, or -1 */
+	int dir;              /* direction of the quoted / carrying packet */
+};
+
+/* Correlation of two sources (e.g. a tunnel interface and its underlay):
+ * outer UDP packets of one source paired with IP packets of another seen
+ * within PD_TS_CORR_WINDOW_USEC; histogram of the size difference. */
+#define PD_TS_CORR_WINDOW_USEC 2000
+#define PD_TS_CORR_RING 64
+#define PD_TS_CORR_MAXDELTA 200
+
+struct pd_ts_corr_pkt {
+	int64_t ts_usec;
+	uint32_t ip_len;
+	bool udp_outer;      /* an IP/UDP packet (candidate outer) */
+	uint64_t frame;
+	int tunnel;          /* tunnel it belongs to, or -1 */
+};
+
+struct pd_ts_totals {
+	uint64_t frames, ip_packets, undecoded;
+	uint64_t tunnelled[PD_TUN_KINDS];    /* packets by kind */
+	uint64_t wg[5];                      /* all WireGuard messages by type */
+	uint64_t frag_needed, ptb;           /* ICMPv4 3/4, ICMPv6 2 (not quoted) */
+	uint64_t ip4_frags, ip6_frags;       /* outermost-IP fragments */
+	uint64_t syn_mss, synack_mss;        /* outside ICMP quotes */
+	uint64_t tunnels_dropped;            /* packets of tunnels not stored */
+};
+
+struct pd_tunstat {
+	unsigned cap;                        /* table capacity */
+	unsigned ntun;
+	struct pd_ts_tunnel tun[PD_TS_MAX_TUNNELS];
+	struct pd_ts_totals tot;
+	struct pd_ts_event ev[PD_TS_MAX_EVENTS];
+	unsigned nev;
+	uint64_t ev_dropped;
+	/* correlation */
+	struct pd_ts_corr_pkt ring[PD_TS_MAX_SOURCES][PD_TS_CORR_RING];
+	unsigned ring_n[PD_TS_MAX_SOURCES], ring_pos[PD_TS_MAX_SOURCES];
+	uint64_t corr_hist[PD_TS_CORR_MAXDELTA + 1];
+	uint64_t corr_pairs;
+	int corr_tunnel[PD_TS_CORR_MAXDELTA + 1]; /* last tunnel seen per delta */
+	bool corr_src_mask[PD_TS_MAX_SOURCES];
+	unsigned nsources;
+};
+
+/* Reset st with a tunnel table of `capacity` entries (0 or more than
+ * PD_TS_MAX_TUNNELS: PD_TS_MAX_TUNNELS). */
+void pd_tunstat_init(struct pd_tunstat *st, unsigned capacity);
+
+/* Account one dissected frame from source `source` (< PD_TS_MAX_SOURCES;
+ * others are counted as source PD_TS_MAX_SOURCES - 1). */
+void pd_tunstat_add(struct pd_tunstat *st, unsigned source, uint64_t frame, int64_t ts_usec,
+		    const struct pd_packet *pkt);
+
+/* The overhead of a tunnel: exact when the inner packet was seen (min ==
+ * max over all samples), or from the message layout (WireGuard).  Returns
+ * false when unknown.  *exact tells which. */
+bool pd_tunstat_overhead(const struct pd_ts_tunnel *t, uint32_t *ovh, bool *exact);
+
+/* The tunnel MTU in effect: *prov says measured (WireGuard clamped padding:
+ * the sender's MTU), or derived (ICMP-reported MTU minus overhead: an upper
+ * bound that is in effect; or largest outer minus overhead: a lower bound,
+ * *lower_bound set).  basis names which.  false when nothing is known. */
+bool pd_tunstat_mtu(const struct pd_ts_tunnel *t, uint32_t *mtu, enum pd_provenance *prov,
+		    bool *lower_bound, const char **basis);
+
+#define PD_TS_MAX_FINDINGS 24
+
+struct pd_ts_finding {
+	const char *kind;           /* "tunnel-ptb", ... (string literal) */
+	enum pd_severity severity;
+	char message[PD_FINDING_MSG_MAX];
+	int tunnel;                 /* or -1 */
+	unsigned nev;
+	struct pd_ts_frame_ref ev[PD_TS_MAX_EVIDENCE];
+};
+
+struct pd_ts_findings {
+	unsigned n;
+	struct pd_ts_finding f[PD_TS_MAX_FINDINGS];
+	/* correlation result (finding tunnel-overhead-correlated) */
+	uint32_t corr_delta;
+	uint64_t corr_matches;
+};
+
+/* Draw the findings from everything added so far; does not change st.
+ * tunnel_mtu: a tunnel MTU the user configured for the MSS check (0 =
+ * none). */
+void pd_tunstat_finish(const struct pd_tunstat *st, uint32_t tunnel_mtu,
+		       struct pd_ts_findings *out);
+
+/* Text of an address of family 4 or 6 into buf (>= 46 bytes). */
+const char *pd_ts_addr(int family, const uint8_t *a, char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

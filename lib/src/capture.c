@@ -1,0 +1,417 @@
+/* capture.c - packet sources over libpcap (see pathdiag/capture.h).
+ *
+ * Specifications: libpcap's pcap(3PCAP) API; file formats pcap
+ * (draft-ietf-opsawg-pcap) and pcapng (draft-ietf-opsawg-pcapng), both read
+ * by pcap_open_offline; filters per pcap-filter(7).
+ *
+ * Offline sources keep one pending frame each (libpcap's buffer for a
+ * source stays valid until the next read from that source), and the
+ * earliest pending frame is returned next: a k-way merge in timestamp order
+ * that holds one frame per file, whatever the file sizes.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pcap/pcap.h>
+
+#include <pathdiag/capture.h>
+
+struct cap_src {
+	pcap_t *p;
+	pcap_dumper_t *dump;
+	struct pd_cap_source_info info;
+	/* offline: the frame read ahead */
+	bool pending, eof;
+	struct pcap_pkthdr *hdr;
+	const u_char *data;
+};
+
+struct pd_cap {
+	struct pd_cap_opts opts;
+	char filter[1024];
+	bool has_filter;
+	unsigned n;
+	bool live, offline;
+	unsigned rr;   /* live: next source to try first */
+	uint64_t seq;
+	struct cap_src src[PD_CAP_MAX_SOURCES];
+	char errbuf[PCAP_ERRBUF_SIZE + PD_CAP_NAME_MAX + 64];
+};
+
+struct pd_cap *pd_cap_new(const struct pd_cap_opts *opts)
+{
+	struct pd_cap *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	if (opts)
+		c->opts = *opts;
+	if (c->opts.snaplen <= 0)
+		c->opts.snaplen = PD_CAP_DEFAULT_SNAPLEN;
+	if (c->opts.buffer_size == 0)
+		c->opts.buffer_size = PD_CAP_DEFAULT_BUFFER;
+	if (c->opts.filter && c->opts.filter[0]) {
+		snprintf(c->filter, sizeof(c->filter), "%s", c->opts.filter);
+		c->has_filter = true;
+	}
+	c->opts.filter = NULL;
+	return c;
+}
+
+/* Keep libpcap's message in the object and point err at it. */
+static int cap_fail(struct pd_cap *c, struct pd_error *err, int code, const char *msg)
+{
+	snprintf(c->errbuf, sizeof(c->errbuf), "%s", msg);
+	/* strip a trailing newline some libpcap messages carry */
+	c->errbuf[strcspn(c->errbuf, "\n")] = '\0';
+	return pd_fail(err, code, 0, c->errbuf);
+}
+
+static int cap_apply_filter(struct pd_cap *c, struct cap_src *s, struct pd_error *err)
+{
+	struct bpf_program prog;
+	char msg[PCAP_ERRBUF_SIZE + 64];
+
+	if (!c->has_filter)
+		return 0;
+	if (pcap_compile(s->p, &prog, c->filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		snprintf(msg, sizeof(msg), "filter: %s", pcap_geterr(s->p));
+		return cap_fail(c, err, PD_ERR_INVAL, msg);
+	}
+	if (pcap_setfilter(s->p, &prog) < 0) {
+		snprintf(msg, sizeof(msg), "filter: %s", pcap_geterr(s->p));
+		pcap_freecode(&prog);
+		return cap_fail(c, err, PD_ERR_INVAL, msg);
+	}
+	pcap_freecode(&prog);
+	return 0;
+}
+
+static struct cap_src *cap_slot(struct pd_cap *c, const char *name, struct pd_error *err)
+{
+	struct cap_src *s;
+
+	if (c->n >= PD_CAP_MAX_SOURCES) {
+		cap_fail(c, err, PD_ERR_INVAL, "too many capture sources (at most 8)");
+		return NULL;
+	}
+	s = &c->src[c->n];
+	memset(s, 0, sizeof(*s));
+	snprintf(s->info.name, sizeof(s->info.name), "%s", name);
+	return s;
+}
+
+int pd_cap_add_file(struct pd_cap *c, const char *path, struct pd_error *err)
+{
+	char eb[PCAP_ERRBUF_SIZE] = "";
+	struct cap_src *s;
+	int rc;
+
+	if (!c || !path)
+		return pd_fail(err, PD_ERR_INVAL, 0, "no capture file given");
+	if (c->live)
+		return pd_fail(err, PD_ERR_INVAL, 0,
+			       "capture files and live interfaces cannot be mixed");
+	s = cap_slot(c, path, err);
+	if (!s)
+		return PD_ERR_INVAL;
+	s->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, eb);
+	if (!s->p)
+		return cap_fail(c, err, errno == ENOENT ? PD_ERR_NOTFOUND : PD_ERR_MALFORMED,
+				eb);
+	rc = cap_apply_filter(c, s, err);
+	if (rc < 0) {
+		pcap_close(s->p);
+		s->p = NULL;
+		return rc;
+	}
+	s->info.linktype = pcap_datalink(s->p);
+	c->offline = true;
+	c->n++;
+	return 0;
+}
+
+/* pcap_activate's result as a pd_status with a message naming the fix. */
+static int cap_activate_fail(struct pd_cap *c, struct cap_src *s, int rc, struct pd_error *err)
+{
+	char msg[PCAP_ERRBUF_SIZE + 128];
+
+	switch (rc) {
+	case PCAP_ERROR_PERM_DENIED:
+		return cap_fail(c, err, PD_ERR_PERM,
+				"capturing on an interface needs CAP_NET_RAW (run as root or "
+				"grant the capability)");
+	case PCAP_ERROR_NO_SUCH_DEVICE:
+		return cap_fail(c, err, PD_ERR_NOTFOUND, "no such interface");
+	case PCAP_ERROR_IFACE_NOT_UP:
+		return cap_fail(c, err, PD_ERR_INVAL, "interface is down");
+	default:
+		snprintf(msg, sizeof(msg), "%s", pcap_geterr(s->p));
+		return cap_fail(c, err, PD_ERR_SYSTEM, msg[0] ? msg : pcap_statustostr(rc));
+	}
+}
+
+int pd_cap_add_iface(struct pd_cap *c, const char *iface, struct pd_error *err)
+{
+	char eb[PCAP_ERRBUF_SIZE] = "";
+	struct cap_src *s;
+	int rc;
+
+	if (!c || !iface)
+		return pd_fail(err, PD_ERR_INVAL, 0, "no interface given");
+	if (c->offline)
+		return pd_fail(err, PD_ERR_INVAL, 0,
+			       "capture files and live interfaces cannot be mixed");
+	s = cap_slot(c, iface, err);
+	if (!s)
+		return PD_ERR_INVAL;
+	s->p = pcap_create(iface, eb);
+	if (!s->p)
+		return cap_fail(c, err, PD_ERR_SYSTEM, eb);
+	pcap_set_snaplen(s->p, c->opts.snaplen);
+	pcap_set_promisc(s->p, c->opts.promisc);
+	pcap_set_buffer_size(s->p, (int)(c->opts.buffer_size > 0x7fffffffu ? 0x7fffffffu
+								     : c->opts.buffer_size));
+	pcap_set_immediate_mode(s->p, 1);
+	pcap_set_timeout(s->p, 100);
+	rc = pcap_activate(s->p);
+	if (rc < 0) {
+		rc = cap_activate_fail(c, s, rc, err);
+		pcap_close(s->p);
+		s->p = NULL;
+		return rc;
+	}
+	rc = cap_apply_filter(c, s, err);
+	if (rc == 0 && pcap_setnonblock(s->p, 1, eb) < 0)
+		rc = cap_fail(c, err, PD_ERR_SYSTEM, eb);
+	if (rc < 0) {
+		pcap_close(s->p);
+		s->p = NULL;
+		return rc;
+	}
+	s->info.live = true;
+	s->info.linktype = pcap_datalink(s->p);
+	c->live = true;
+	c->n++;
+	return 0;
+}
+
+int pd_cap_dump_open(struct pd_cap *c, const char *path, struct pd_error *err)
+{
+	char name[4096];
+	char msg[PCAP_ERRBUF_SIZE + 64];
+
+	if (!c || !path)
+		return pd_fail(err, PD_ERR_INVAL, 0, "no output file given");
+	for (unsigned i = 0; i < c->n; i++) {
+		struct cap_src *s = &c->src[i];
+
+		if (i == 0)
+			snprintf(name, sizeof(name), "%s", path);
+		else
+			snprintf(name, sizeof(name), "%s.%u", path, i);
+		s->dump = pcap_dump_open(s->p, name);
+		if (!s->dump) {
+			snprintf(msg, sizeof(msg), "%s", pcap_geterr(s->p));
+			return cap_fail(c, err, PD_ERR_SYSTEM, msg);
+		}
+	}
+	return 0;
+}
+
+unsigned pd_cap_count(const struct pd_cap *c)
+{
+	return c ? c->n : 0;
+}
+
+const struct pd_cap_source_info *pd_cap_info(const struct pd_cap *c, unsigned idx)
+{
+	if (!c || idx >= c->n)
+		return NULL;
+	return &c->src[idx].info;
+}
+
+static void cap_fill(struct pd_cap *c, unsigned i, struct pd_cap_frame *f)
+{
+	struct cap_src *s = &c->src[i];
+
+	s->info.frames++;
+	c->seq++;
+	f->source = i;
+	f->frame = s->info.frames;
+	f->seq = c->seq;
+	f->ts_usec = (int64_t)s->hdr->ts.tv_sec * 1000000 + s->hdr->ts.tv_usec;
+	f->linktype = s->info.linktype;
+	f->data = s->data;
+	f->caplen = s->hdr->caplen;
+	f->wirelen = s->hdr->len;
+	if (s->dump)
+		pcap_dump((u_char *)s->dump, s->hdr, s->data);
+}
+
+/* Read ahead one frame of an offline source.  0, or a read error. */
+static int cap_fill_pending(struct pd_cap *c, struct cap_src *s, struct pd_error *err)
+{
+	char msg[PCAP_ERRBUF_SIZE + PD_CAP_NAME_MAX + 16];
+	int rc;
+
+	if (s->pending || s->eof)
+		return 0;
+	rc = pcap_next_ex(s->p, &s->hdr, &s->data);
+	if (rc == 1) {
+		s->pending = true;
+		return 0;
+	}
+	s->eof = true;
+	if (rc == PCAP_ERROR) {
+		snprintf(msg, sizeof(msg), "%s: %s", s->info.name, pcap_geterr(s->p));
+		return cap_fail(c, err, PD_ERR_TRUNCATED, msg);
+	}
+	return 0;
+}
+
+static int cap_next_offline(struct pd_cap *c, struct pd_cap_frame *f, struct pd_error *err)
+{
+	int best = -1;
+	int64_t best_ts = 0;
+
+	for (unsigned i = 0; i < c->n; i++) {
+		struct cap_src *s = &c->src[i];
+		int64_t ts;
+		int rc = cap_fill_pending(c, s, err);
+
+		if (rc < 0)
+			return rc;
+		if (!s->pending)
+			continue;
+		ts = (int64_t)s->hdr->ts.tv_sec * 1000000 + s->hdr->ts.tv_usec;
+		if (best < 0 || ts < best_ts) {
+			best = (int)i;
+			best_ts = ts;
+		}
+	}
+	if (best < 0)
+		return PD_CAP_EOF;
+	c->src[best].pending = false;
+	cap_fill(c, (unsigned)best, f);
+	return 1;
+}
+
+static int cap_next_live(struct pd_cap *c, struct pd_cap_frame *f, int timeout_ms,
+			 struct pd_error *err)
+{
+	struct pollfd pfd[PD_CAP_MAX_SOURCES];
+	char msg[PCAP_ERRBUF_SIZE + PD_CAP_NAME_MAX + 16];
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned k = 0; k < c->n; k++) {
+			unsigned i = (c->rr + k) % c->n;
+			struct cap_src *s = &c->src[i];
+			int rc = pcap_next_ex(s->p, &s->hdr, &s->data);
+
+			if (rc == 1) {
+				c->rr = (i + 1) % c->n;
+				cap_fill(c, i, f);
+				return 1;
+			}
+			if (rc == PCAP_ERROR) {
+				snprintf(msg, sizeof(msg), "%s: %s", s->info.name,
+					 pcap_geterr(s->p));
+				return cap_fail(c, err, PD_ERR_SYSTEM, msg);
+			}
+			/* 0: nothing now; PCAP_ERROR_BREAK: asked to stop */
+			if (rc == PCAP_ERROR_BREAK)
+				return 0;
+		}
+		if (pass == 1)
+			break;
+		for (unsigned i = 0; i < c->n; i++) {
+			pfd[i].fd = pcap_get_selectable_fd(c->src[i].p);
+			pfd[i].events = POLLIN;
+			pfd[i].revents = 0;
+		}
+		if (poll(pfd, c->n, timeout_ms) <= 0)
+			return 0; /* timeout, or EINTR from a signal */
+	}
+	return 0;
+}
+
+int pd_cap_next(struct pd_cap *c, struct pd_cap_frame *f, int timeout_ms,
+		struct pd_error *err)
+{
+	if (!c || !f)
+		return pd_fail(err, PD_ERR_INVAL, 0, "no capture");
+	if (c->n == 0)
+		return PD_CAP_EOF;
+	return c->live ? cap_next_live(c, f, timeout_ms, err) : cap_next_offline(c, f, err);
+}
+
+void pd_cap_breakloop(struct pd_cap *c)
+{
+	if (!c)
+		return;
+	for (unsigned i = 0; i < c->n; i++)
+		if (c->src[i].p)
+			pcap_breakloop(c->src[i].p);
+}
+
+void pd_cap_refresh_stats(struct pd_cap *c)
+{
+	struct pcap_stat ps;
+
+	if (!c)
+		return;
+	for (unsigned i = 0; i < c->n; i++) {
+		struct cap_src *s = &c->src[i];
+
+		if (!s->info.live || !s->p)
+			continue;
+		if (pcap_stats(s->p, &ps) < 0) {
+			s->info.stats.valid = false;
+			continue;
+		}
+		s->info.stats.valid = true;
+		s->info.stats.received = ps.ps_recv;
+		s->info.stats.dropped = ps.ps_drop;
+		s->info.stats.if_dropped = ps.ps_ifdrop;
+	}
+}
+
+int pd_cap_dump_close(struct pd_cap *c, struct pd_error *err)
+{
+	int rc = 0;
+
+	if (!c)
+		return 0;
+	for (unsigned i = 0; i < c->n; i++) {
+		struct cap_src *s = &c->src[i];
+
+		if (!s->dump)
+			continue;
+		if (pcap_dump_flush(s->dump) < 0 && rc == 0)
+			rc = pd_fail(err, PD_ERR_SYSTEM, 0, "writing the capture file");
+		pcap_dump_close(s->dump);
+		s->dump = NULL;
+	}
+	return rc;
+}
+
+void pd_cap_free(struct pd_cap *c)
+{
+	if (!c)
+		return;
+	pd_cap_dump_close(c, NULL);
+	for (unsigned i = 0; i < c->n; i++)
+		if (c->src[i].p)
+			pcap_close(c->src[i].p);
+	free(c);
+}
+
+const char *pd_cap_linktype_name(int linktype)
+{
+	const char *n = pcap_datalink_val_to_name(linktype);
+
+	return n ? n : "unknown";
+}

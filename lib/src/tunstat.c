@@ -1,0 +1,1026 @@
+/* tunstat.c - per-tunnel size statistics and findings from dissected
+ * packets (see pathdiag/tunstat.h for the model and the specifications).
+ *
+ * A packet's tunnel is read from the layers pd_dissect() found, outermost
+ * IP header first (layers inside an ICMP quote are not the packet itself):
+ *
+ *   IP --> IPv4/IPv6          ipip, 6in4 (outer IPv4) / ip6tnl (outer IPv6)
+ *   IP --> GRE                gre
+ *   IP --> UDP --> VXLAN      vxlan
+ *   IP --> UDP --> WireGuard  wireguard (by message shape, any port)
+ *
+ * Overhead where the inner IP header is visible: outer IP length - inner
+ * IP length (ip6tnl with its Tunnel Encapsulation Limit option: 40 + 8 =
+ * 48; without it 40; IPIP / 6in4 20; GRE 24, 28 with a key; VXLAN over
+ * IPv4 20 + 8 + 8 + 14 = 50).  WireGuard: outer IP + UDP 8 + message
+ * header 16 + tag 16 = 60 (IPv4) / 80 (IPv6), from the layout.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include <pathdiag/tunstat.h>
+
+const uint32_t pd_ts_bucket_limit[PD_TS_NBUCKETS] = {
+	128, 256, 512, 576, 1024, 1280, 1400, 1450, 1501, 0xffffffffu,
+};
+
+#define BH_MIN_SIZE 1000          /* back-off rule: outer packets this large */
+#define BH_FIRST_GAP_USEC 150000  /* first re-send at least this late */
+#define BH_MAX_GAP_USEC 130000000 /* a gap beyond this is not one back-off */
+#define BH_NEAR_MAX 8             /* the run's size within this of the largest */
+#define CORR_MIN_MATCHES 10
+
+const char *pd_tun_kind_name(enum pd_tun_kind k)
+{
+	static const char *const names[PD_TUN_KINDS] = {
+		"none", "wireguard", "ip6tnl", "ipip", "6in4", "gre", "vxlan",
+	};
+
+	return (unsigned)k < PD_TUN_KINDS ? names[k] : "none";
+}
+
+const char *pd_ts_addr(int family, const uint8_t *a, char *buf, size_t len)
+{
+	if (!buf || len == 0)
+		return buf;
+	if (!inet_ntop(family == 6 ? AF_INET6 : AF_INET, a, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+void pd_tunstat_init(struct pd_tunstat *st, unsigned capacity)
+{
+	memset(st, 0, sizeof(*st));
+	st->cap = (capacity == 0 || capacity > PD_TS_MAX_TUNNELS) ? PD_TS_MAX_TUNNELS : capacity;
+}
+
+/* ---- layers --------------------------------------------------------------- */
+
+static bool is_ip(const struct pd_layer *l)
+{
+	return l->kind == PD_LAYER_IPV4 || l->kind == PD_LAYER_IPV6;
+}
+
+static uint32_t ip_len(const struct pd_layer *l)
+{
+	if (l->kind == PD_LAYER_IPV4)
+		return l->u.ip4.total_len;
+	if (l->u.ip6.plen == 0 && l->u.ip6.jumbo_len)
+		return 40 + l->u.ip6.jumbo_len;
+	return 40u + l->u.ip6.plen;
+}
+
+static int ip_family(const struct pd_layer *l)
+{
+	return l->kind == PD_LAYER_IPV4 ? 4 : 6;
+}
+
+static void ip_addrs(const struct pd_layer *l, uint8_t src[16], uint8_t dst[16])
+{
+	memset(src, 0, 16);
+	memset(dst, 0, 16);
+	if (l->kind == PD_LAYER_IPV4) {
+		memcpy(src, l->u.ip4.src, 4);
+		memcpy(dst, l->u.ip4.dst, 4);
+	} else {
+		memcpy(src, l->u.ip6.src, 16);
+		memcpy(dst, l->u.ip6.dst, 16);
+	}
+}
+
+static bool ip_is_frag(const struct pd_layer *l, bool *first)
+{
+	if (l->kind == PD_LAYER_IPV4) {
+		*first = l->u.ip4.frag_off == 0;
+		return l->u.ip4.mf || l->u.ip4.frag_off != 0;
+	}
+	*first = l->u.ip6.frag_off == 0;
+	return l->u.ip6.has_frag && (l->u.ip6.frag_off != 0 || l->u.ip6.frag_more);
+}
+
+/* Index of the first IP layer at or after `from` with the same quoted
+ * flag, or -1. */
+static int next_ip(const struct pd_packet *p, unsigned from, bool quoted)
+{
+	for (unsigned i = from; i < p->nlayers; i++)
+		if (is_ip(&p->layers[i]) && p->layers[i].quoted == quoted)
+			return (int)i;
+	return -1;
+}
+
+/* What the layers after the IP header at o say about a tunnel.  *inner is
+ * the inner IP layer (or -1); *ports the UDP ports (WireGuard); *wg the
+ * WireGuard layer (or -1). */
+struct classified {
+	enum pd_tun_kind kind;
+	int inner, wg;
+	uint16_t sport, dport;
+	uint32_t key;
+	bool has_key;
+};
+
+static struct classified classify(const struct pd_packet *p, unsigned o)
+{
+	struct classified c = { PD_TUN_NONE, -1, -1, 0, 0, 0, false };
+	const struct pd_layer *l = &p->layers[o];
+	const struct pd_layer *n;
+	bool q = l->quoted;
+
+	if (o + 1 >= p->nlayers || p->layers[o + 1].quoted != q) {
+		/* the outer header names an IP payload the dissector could not
+		 * decode (a bad inner version, say): still that tunnel */
+		uint8_t proto = l->kind == PD_LAYER_IPV4 ? l->u.ip4.proto : l->u.ip6.proto;
+		bool first = true;
+
+		if ((proto == 4 || proto == 41) && !ip_is_frag(l, &first))
+			c.kind = l->kind == PD_LAYER_IPV6 ? PD_TUN_IP6TNL :
+				 proto == 4 ? PD_TUN_IPIP : PD_TUN_6IN4;
+		return c;
+	}
+	n = &p->layers[o + 1];
+	if (is_ip(n)) {
+		if (l->kind == PD_LAYER_IPV6)
+			c.kind = PD_TUN_IP6TNL;
+		else
+			c.kind = n->kind == PD_LAYER_IPV4 ? PD_TUN_IPIP : PD_TUN_6IN4;
+		c.inner = (int)o + 1;
+	} else if (n->kind == PD_LAYER_GRE) {
+		c.kind = PD_TUN_GRE;
+		c.has_key = n->u.gre.has_key;
+		c.key = n->u.gre.key;
+		c.inner = next_ip(p, o + 2, q);
+	} else if (n->kind == PD_LAYER_UDP && o + 2 < p->nlayers &&
+		   p->layers[o + 2].quoted == q) {
+		const struct pd_layer *u = &p->layers[o + 2];
+
+		if (u->kind == PD_LAYER_VXLAN) {
+			c.kind = PD_TUN_VXLAN;
+			c.has_key = true;
+			c.key = u->u.vxlan.vni;
+			c.inner = next_ip(p, o + 3, q);
+		} else if (u->kind == PD_LAYER_WG) {
+			c.kind = PD_TUN_WIREGUARD;
+			c.wg = (int)o + 2;
+			c.sport = n->u.udp.sport;
+			c.dport = n->u.udp.dport;
+		}
+	}
+	return c;
+}
+
+/* ---- the tunnel table ------------------------------------------------------ */
+
+/* Find the tunnel of kind k between (src,sport) and (dst,dport); *dir is 0
+ * when src is endpoint a.  Ports are compared for WireGuard only. */
+static int tun_find(const struct pd_tunstat *st, enum pd_tun_kind k, int fam,
+		    const uint8_t *src, uint16_t sport, const uint8_t *dst, uint16_t dport,
+		    int *dir)
+{
+	bool ports = k == PD_TUN_WIREGUARD;
+
+	for (unsigned i = 0; i < st->ntun; i++) {
+		const struct pd_ts_tunnel *t = &st->tun[i];
+
+		if (t->kind != k || t->outer_family != fam)
+			continue;
+		if (!memcmp(t->addr[0], src, 16) && !memcmp(t->addr[1], dst, 16) &&
+		    (!ports || (t->port[0] == sport && t->port[1] == dport))) {
+			*dir = 0;
+			return (int)i;
+		}
+		if (!memcmp(t->addr[1], src, 16) && !memcmp(t->addr[0], dst, 16) &&
+		    (!ports || (t->port[1] == sport && t->port[0] == dport))) {
+			*dir = 1;
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+/* A non-first fragment carries only the IP header: attribute it to a
+ * tunnel between the same addresses whose outer protocol matches. */
+static int tun_find_frag(const struct pd_tunstat *st, int fam, uint8_t proto,
+			 const uint8_t *src, const uint8_t *dst, int *dir)
+{
+	static const enum pd_tun_kind by_udp[] = { PD_TUN_WIREGUARD, PD_TUN_VXLAN };
+	enum pd_tun_kind k;
+
+	switch (proto) {
+	case 4:
+		k = fam == 6 ? PD_TUN_IP6TNL : PD_TUN_IPIP;
+		break;
+	case 41:
+		k = fam == 6 ? PD_TUN_IP6TNL : PD_TUN_6IN4;
+		break;
+	case 47:
+		k = PD_TUN_GRE;
+		break;
+	case 17:
+		for (unsigned j = 0; j < 2; j++)
+			for (unsigned i = 0; i < st->ntun; i++) {
+				const struct pd_ts_tunnel *t = &st->tun[i];
+
+				if (t->kind != by_udp[j] || t->outer_family != fam)
+					continue;
+				if (!memcmp(t->addr[0], src, 16) && !memcmp(t->addr[1], dst, 16)) {
+					*dir = 0;
+					return (int)i;
+				}
+				if (!memcmp(t->addr[1], src, 16) && !memcmp(t->addr[0], dst, 16)) {
+					*dir = 1;
+					return (int)i;
+				}
+			}
+		return -1;
+	default:
+		return -1;
+	}
+	return tun_find(st, k, fam, src, 0, dst, 0, dir);
+}
+
+static int tun_get(struct pd_tunstat *st, const struct classified *c, int fam,
+		   const uint8_t *src, const uint8_t *dst, int *dir)
+{
+	struct pd_ts_tunnel *t;
+	int i = tun_find(st, c->kind, fam, src, c->sport, dst, c->dport, dir);
+
+	if (i >= 0)
+		return i;
+	if (st->ntun >= st->cap)
+		return -1;
+	t = &st->tun[st->ntun];
+	memset(t, 0, sizeof(*t));
+	t->kind = c->kind;
+	t->outer_family = fam;
+	memcpy(t->addr[0], src, 16);
+	memcpy(t->addr[1], dst, 16);
+	if (c->kind == PD_TUN_WIREGUARD) {
+		t->port[0] = c->sport;
+		t->port[1] = c->dport;
+	}
+	t->key = c->key;
+	t->has_key = c->has_key;
+	*dir = 0;
+	return (int)st->ntun++;
+}
+
+/* ---- per-packet accounting ------------------------------------------------- */
+
+static struct pd_ts_frame_ref ref(unsigned source, uint64_t frame, int64_t ts)
+{
+	struct pd_ts_frame_ref r = { source, frame, ts };
+
+	return r;
+}
+
+static void hist_add(uint64_t *hist, uint32_t len)
+{
+	unsigned b = 0;
+
+	while (b + 1 < PD_TS_NBUCKETS && len >= pd_ts_bucket_limit[b])
+		b++;
+	hist[b]++;
+}
+
+/* The WireGuard session a message belongs to: keyed by the receiver
+ * indices each endpoint chose. */
+static void wg_session(struct pd_ts_tunnel *t, int dir, const struct pd_wg *wg)
+{
+	int other = !dir;
+	struct pd_ts_session *s = NULL;
+	uint32_t mine = 0, theirs = 0;
+	bool has_mine = false, has_theirs = false;
+
+	switch (wg->type) {
+	case PD_WG_RESPONSE:
+		mine = wg->sender;
+		has_mine = true;
+		theirs = wg->receiver;
+		has_theirs = true;
+		break;
+	case PD_WG_DATA:
+	case PD_WG_COOKIE_REPLY:
+		theirs = wg->receiver;
+		has_theirs = true;
+		break;
+	default:
+		return; /* an initiation names only its sender: no session yet */
+	}
+	for (unsigned i = 0; i < t->nsess; i++) {
+		struct pd_ts_session *x = &t->sess[i];
+
+		if (has_theirs && x->has[other] && x->idx[other] == theirs) {
+			s = x;
+			break;
+		}
+		if (has_mine && x->has[dir] && x->idx[dir] == mine) {
+			s = x;
+			break;
+		}
+	}
+	if (!s) {
+		if (t->nsess >= PD_TS_MAX_SESSIONS) {
+			t->sess_overflow++;
+			return;
+		}
+		s = &t->sess[t->nsess++];
+		memset(s, 0, sizeof(*s));
+	}
+	if (has_mine) {
+		s->idx[dir] = mine;
+		s->has[dir] = true;
+	}
+	if (has_theirs) {
+		s->idx[other] = theirs;
+		s->has[other] = true;
+	}
+	s->packets++;
+}
+
+/* Back-off tracking (rule in pd_tunstat_finish). */
+static void backoff(struct pd_ts_dir *d, uint32_t len, struct pd_ts_frame_ref r)
+{
+	int64_t gap, prev;
+
+	if (len < BH_MIN_SIZE || len < d->run_size)
+		return;
+	if (d->run_n == 0 || len > d->run_size) {
+		d->run_size = len;
+		d->run_n = 1;
+		d->run[0] = r;
+		return;
+	}
+	gap = r.ts_usec - d->run[d->run_n - 1].ts_usec;
+	if (d->run_n == 1) {
+		if (gap < BH_FIRST_GAP_USEC) {
+			d->run[0] = r;
+			return;
+		}
+	} else {
+		prev = d->run[d->run_n - 1].ts_usec - d->run[d->run_n - 2].ts_usec;
+		if (gap > BH_MAX_GAP_USEC || gap * 2 < prev * 3) {
+			d->run_n = 1;
+			d->run[0] = r;
+			return;
+		}
+	}
+	if (d->run_n < PD_TS_RUN)
+		d->run[d->run_n++] = r;
+	if (d->run_n >= 3 && (d->run_n > d->bh_n || d->run_size > d->bh_size)) {
+		d->bh_n = d->run_n;
+		d->bh_size = d->run_size;
+		memcpy(d->bh, d->run, sizeof(d->bh));
+	}
+}
+
+static void dir_add(struct pd_ts_tunnel *t, int dir, const struct pd_packet *p,
+		    unsigned o, const struct classified *c, bool frag, struct pd_ts_frame_ref r)
+{
+	struct pd_ts_dir *d = &t->dir[dir];
+	uint32_t olen = ip_len(&p->layers[o]);
+
+	if (d->packets == 0)
+		d->first_usec = r.ts_usec;
+	d->last_usec = r.ts_usec;
+	d->packets++;
+	d->bytes += olen;
+	hist_add(d->hist, olen);
+	if (olen > d->max_outer)
+		d->max_outer = olen;
+	/* a first fragment's inner header claims bytes the fragment lacks */
+	if (c->inner >= 0 && !frag) {
+		const struct pd_layer *in = &p->layers[c->inner];
+		uint32_t ilen = ip_len(in);
+
+		if (!t->inner_family)
+			t->inner_family = ip_family(in);
+		if (ilen > d->max_inner)
+			d->max_inner = ilen;
+		if (olen > ilen) {
+			uint32_t ovh = olen - ilen;
+
+			if (d->ovh_samples == 0 || ovh < d->ovh_min)
+				d->ovh_min = ovh;
+			if (ovh > d->ovh_max)
+				d->ovh_max = ovh;
+			d->ovh_samples++;
+		}
+	}
+	if (c->wg >= 0) {
+		const struct pd_wg *wg = &p->layers[c->wg].u.wg;
+
+		if (wg->type >= 1 && wg->type <= 4)
+			d->wg[wg->type]++;
+		if (wg->type == PD_WG_DATA && wg->keepalive)
+			d->wg[PD_TS_WG_KEEPALIVE]++;
+		if (wg->type == PD_WG_DATA) {
+			if (wg->inner_len > d->max_inner)
+				d->max_inner = wg->inner_len;
+			if (wg->inner_len > d->wg_max_plain)
+				d->wg_max_plain = wg->inner_len;
+			if (wg->mtu_clamped && wg->inner_len >= d->wg_clamped) {
+				d->wg_clamped = wg->inner_len;
+				d->wg_clamped_ev = r;
+			}
+		}
+		wg_session(t, dir, wg);
+	}
+	backoff(d, olen, r);
+}
+
+static void frag_add(struct pd_ts_dir *d, bool first, uint32_t len, struct pd_ts_frame_ref r)
+{
+	if (first)
+		d->frag_first++;
+	else
+		d->frag_other++;
+	if (d->frag_min == 0 || len < d->frag_min)
+		d->frag_min = len;
+	if (len > d->frag_max)
+		d->frag_max = len;
+	if (d->frag_nev < PD_TS_MAX_EVIDENCE)
+		d->frag_ev[d->frag_nev++] = r;
+}
+
+static void event_add(struct pd_tunstat *st, const struct pd_ts_event *e)
+{
+	if (st->nev >= PD_TS_MAX_EVENTS) {
+		st->ev_dropped++;
+		return;
+	}
+	st->ev[st->nev++] = *e;
+}
+
+/* An ICMP error carrying an MTU: count it, and find the tunnel whose outer
+ * packet it quotes. */
+static void icmp_add(struct pd_tunstat *st, const struct pd_packet *p, unsigned o,
+		     unsigned ic, struct pd_ts_frame_ref r)
+{
+	const struct pd_icmp *icmp = &p->layers[ic].u.icmp;
+	struct pd_ts_event e;
+	uint8_t dst[16];
+	int q;
+
+	if (icmp->family == 4 && icmp->type == 3 && icmp->code == 4)
+		st->tot.frag_needed++;
+	else if (icmp->family == 6 && icmp->type == 2)
+		st->tot.ptb++;
+	else
+		return;
+	memset(&e, 0, sizeof(e));
+	e.kind = PD_TS_EV_PTB;
+	e.where = r;
+	e.value = icmp->mtu;
+	e.tunnel = -1;
+	/* the sender: the IP header right in front of the ICMP header */
+	for (int i = (int)ic - 1; i >= (int)o; i--)
+		if (is_ip(&p->layers[i])) {
+			e.family = ip_family(&p->layers[i]);
+			ip_addrs(&p->layers[i], e.src, dst);
+			break;
+		}
+	q = next_ip(p, ic + 1, true);
+	if (q >= 0) {
+		struct classified c = classify(p, (unsigned)q);
+		uint8_t qs[16], qd[16];
+		int dir = 0, t;
+		int fam = ip_family(&p->layers[q]);
+
+		ip_addrs(&p->layers[q], qs, qd);
+		if (c.kind != PD_TUN_NONE)
+			t = tun_find(st, c.kind, fam, qs, c.sport, qd, c.dport, &dir);
+		else
+			t = tun_find_frag(st, fam,
+					  p->layers[q].kind == PD_LAYER_IPV4 ?
+						  p->layers[q].u.ip4.proto :
+						  p->layers[q].u.ip6.proto,
+					  qs, qd, &dir);
+		if (t >= 0) {
+			e.tunnel = t;
+			e.dir = dir;
+			if (st->tun[t].ptb_mtu == 0 || icmp->mtu < st->tun[t].ptb_mtu)
+				st->tun[t].ptb_mtu = icmp->mtu;
+		}
+	}
+	event_add(st, &e);
+}
+
+static void syn_add(struct pd_tunstat *st, const struct pd_packet *p, unsigned tc,
+		    int tunnel, int dir, struct pd_ts_frame_ref r)
+{
+	const struct pd_tcp *tcp = &p->layers[tc].u.tcp;
+	struct pd_ts_event e;
+	uint8_t dst[16];
+
+	if (!(tcp->flags & PD_TCP_SYN) || !tcp->has_mss)
+		return;
+	if (tcp->flags & PD_TCP_ACK)
+		st->tot.synack_mss++;
+	else
+		st->tot.syn_mss++;
+	memset(&e, 0, sizeof(e));
+	e.kind = PD_TS_EV_SYN;
+	e.where = r;
+	e.value = tcp->mss;
+	e.syn_ack = (tcp->flags & PD_TCP_ACK) != 0;
+	e.tunnel = tunnel;
+	e.dir = dir;
+	for (int i = (int)tc - 1; i >= 0; i--)
+		if (is_ip(&p->layers[i])) {
+			e.family = ip_family(&p->layers[i]);
+			ip_addrs(&p->layers[i], e.src, dst);
+			break;
+		}
+	event_add(st, &e);
+}
+
+/* Pair this packet with the closest one of another source within the
+ * window whose size differs as an outer UDP packet and its inner would. */
+static void corr_add(struct pd_tunstat *st, unsigned src, const struct pd_ts_corr_pkt *pk)
+{
+	int64_t best_dt = -1;
+	uint32_t best_delta = 0;
+	int best_tun = -1;
+
+	for (unsigned s = 0; s < st->nsources; s++) {
+		if (s == src)
+			continue;
+		for (unsigned k = 0; k < st->ring_n[s]; k++) {
+			const struct pd_ts_corr_pkt *x = &st->ring[s][k];
+			int64_t dt = pk->ts_usec - x->ts_usec;
+			uint32_t delta = 0;
+			int tun = -1;
+
+			if (dt < 0)
+				dt = -dt;
+			if (dt > PD_TS_CORR_WINDOW_USEC)
+				continue;
+			if (x->udp_outer && x->ip_len > pk->ip_len) {
+				delta = x->ip_len - pk->ip_len;
+				tun = x->tunnel;
+			} else if (pk->udp_outer && pk->ip_len > x->ip_len) {
+				delta = pk->ip_len - x->ip_len;
+				tun = pk->tunnel;
+			}
+			if (delta == 0 || delta > PD_TS_CORR_MAXDELTA)
+				continue;
+			if (best_dt < 0 || dt < best_dt) {
+				best_dt = dt;
+				best_delta = delta;
+				best_tun = tun;
+			}
+		}
+	}
+	if (best_dt >= 0) {
+		st->corr_hist[best_delta]++;
+		st->corr_pairs++;
+		st->corr_tunnel[best_delta] = best_tun + 1;
+	}
+	st->ring[src][st->ring_pos[src]] = *pk;
+	st->ring_pos[src] = (st->ring_pos[src] + 1) % PD_TS_CORR_RING;
+	if (st->ring_n[src] < PD_TS_CORR_RING)
+		st->ring_n[src]++;
+}
+
+void pd_tunstat_add(struct pd_tunstat *st, unsigned source, uint64_t frame, int64_t ts_usec,
+		    const struct pd_packet *pkt)
+{
+	struct pd_ts_frame_ref r = ref(source, frame, ts_usec);
+	const struct pd_layer *ol;
+	struct classified c;
+	uint8_t src[16], dst[16];
+	int o, t = -1, dir = 0, fam;
+	bool first = true, frag;
+
+	if (!st || !pkt)
+		return;
+	if (source >= PD_TS_MAX_SOURCES)
+		source = PD_TS_MAX_SOURCES - 1;
+	if (source + 1 > st->nsources)
+		st->nsources = source + 1;
+	st->tot.frames++;
+	o = next_ip(pkt, 0, false);
+	if (o < 0 || (unsigned)o >= PD_MAX_LAYERS) {
+		st->tot.undecoded++;
+		return;
+	}
+	st->tot.ip_packets++;
+	ol = &pkt->layers[o];
+	fam = ip_family(ol);
+	ip_addrs(ol, src, dst);
+	frag = ip_is_frag(ol, &first);
+	if (frag) {
+		if (fam == 4)
+			st->tot.ip4_frags++;
+		else
+			st->tot.ip6_frags++;
+	}
+	c = classify(pkt, (unsigned)o);
+	if (frag && !first) {
+		uint8_t proto = fam == 4 ? ol->u.ip4.proto : ol->u.ip6.proto;
+
+		t = tun_find_frag(st, fam, proto, src, dst, &dir);
+		if (t >= 0)
+			frag_add(&st->tun[t].dir[dir], false, ip_len(ol), r);
+		return;
+	}
+	if (c.kind != PD_TUN_NONE) {
+		st->tot.tunnelled[c.kind]++;
+		if (c.wg >= 0) {
+			const struct pd_wg *wg = &pkt->layers[c.wg].u.wg;
+
+			if (wg->type >= 1 && wg->type <= 4)
+				st->tot.wg[wg->type]++;
+			if (wg->type == PD_WG_DATA && wg->keepalive)
+				st->tot.wg[PD_TS_WG_KEEPALIVE]++;
+		}
+		t = tun_get(st, &c, fam, src, dst, &dir);
+		if (t < 0) {
+			st->tot.tunnels_dropped++;
+		} else {
+			dir_add(&st->tun[t], dir, pkt, (unsigned)o, &c, frag, r);
+			if (frag)
+				frag_add(&st->tun[t].dir[dir], true, ip_len(ol), r);
+		}
+	}
+	for (unsigned i = (unsigned)o + 1; i < pkt->nlayers; i++) {
+		const struct pd_layer *l = &pkt->layers[i];
+
+		if (l->quoted)
+			break;
+		if (l->kind == PD_LAYER_ICMP && l->u.icmp.is_error && l->u.icmp.has_mtu)
+			icmp_add(st, pkt, (unsigned)o, i, r);
+		else if (l->kind == PD_LAYER_TCP)
+			syn_add(st, pkt, i, c.kind != PD_TUN_NONE ? t : -1, dir, r);
+	}
+	if (!frag) {
+		struct pd_ts_corr_pkt pk = {
+			ts_usec, ip_len(ol),
+			(unsigned)o + 1 < pkt->nlayers && pkt->layers[o + 1].kind == PD_LAYER_UDP,
+			frame, c.kind != PD_TUN_NONE ? t : -1,
+		};
+
+		corr_add(st, source, &pk);
+	}
+}
+
+/* ---- what the numbers imply ------------------------------------------------ */
+
+bool pd_tunstat_overhead(const struct pd_ts_tunnel *t, uint32_t *ovh, bool *exact)
+{
+	uint32_t lo = 0, hi = 0;
+	bool any = false;
+
+	for (int d = 0; d < 2; d++) {
+		const struct pd_ts_dir *x = &t->dir[d];
+
+		if (!x->ovh_samples)
+			continue;
+		if (!any || x->ovh_min < lo)
+			lo = x->ovh_min;
+		if (!any || x->ovh_max > hi)
+			hi = x->ovh_max;
+		any = true;
+	}
+	if (any) {
+		*ovh = lo;
+		*exact = lo == hi;
+		return true;
+	}
+	if (t->kind == PD_TUN_WIREGUARD) {
+		*ovh = (t->outer_family == 6 ? 40u : 20u) + 8 + PD_WG_DATA_MIN_LEN;
+		*exact = false;
+		return true;
+	}
+	return false;
+}
+
+bool pd_tunstat_mtu(const struct pd_ts_tunnel *t, uint32_t *mtu, enum pd_provenance *prov,
+		    bool *lower_bound, const char **basis)
+{
+	uint32_t ovh, clamped = 0, max_outer = 0;
+	bool exact;
+
+	for (int d = 0; d < 2; d++) {
+		if (t->dir[d].wg_clamped > clamped)
+			clamped = t->dir[d].wg_clamped;
+		if (t->dir[d].max_outer > max_outer)
+			max_outer = t->dir[d].max_outer;
+	}
+	*lower_bound = false;
+	if (clamped) {
+		*mtu = clamped;
+		*prov = PD_PROV_MEASURED;
+		*basis = "WireGuard padding stopped at the sender's MTU";
+		return true;
+	}
+	if (!pd_tunstat_overhead(t, &ovh, &exact))
+		return false;
+	if (t->ptb_mtu > ovh) {
+		*mtu = t->ptb_mtu - ovh;
+		*prov = PD_PROV_DERIVED;
+		*basis = "MTU reported by ICMP minus overhead";
+		return true;
+	}
+	if (max_outer > ovh) {
+		*mtu = max_outer - ovh;
+		*prov = PD_PROV_DERIVED;
+		*lower_bound = true;
+		*basis = "largest outer packet minus overhead (a lower bound)";
+		return true;
+	}
+	return false;
+}
+
+/* ---- findings -------------------------------------------------------------- */
+
+static struct pd_ts_finding *fnew(struct pd_ts_findings *out, const char *kind,
+				  enum pd_severity sev, int tunnel)
+{
+	struct pd_ts_finding *f;
+
+	if (out->n >= PD_TS_MAX_FINDINGS)
+		return NULL;
+	f = &out->f[out->n++];
+	memset(f, 0, sizeof(*f));
+	f->kind = kind;
+	f->severity = sev;
+	f->tunnel = tunnel;
+	return f;
+}
+
+/* The message of f; text beyond the buffer is cut. */
+__attribute__((format(printf, 2, 3))) static void fmsg(struct pd_ts_finding *f,
+							const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(f->message, sizeof(f->message), fmt, ap);
+	va_end(ap);
+}
+
+static void fev(struct pd_ts_finding *f, struct pd_ts_frame_ref r)
+{
+	if (f && f->nev < PD_TS_MAX_EVIDENCE)
+		f->ev[f->nev++] = r;
+}
+
+/* "wireguard 10.0.0.1:51820 -> 10.0.0.2:51820" for dir of tunnel t. */
+static void tun_label(const struct pd_ts_tunnel *t, int dir, char *buf, size_t len)
+{
+	char a[48], b[48];
+	int s = dir, d = !dir;
+
+	pd_ts_addr(t->outer_family, t->addr[s], a, sizeof(a));
+	pd_ts_addr(t->outer_family, t->addr[d], b, sizeof(b));
+	if (t->kind == PD_TUN_WIREGUARD)
+		snprintf(buf, len, "%s %s:%u -> %s:%u", pd_tun_kind_name(t->kind), a,
+			 t->port[s], b, t->port[d]);
+	else
+		snprintf(buf, len, "%s %s -> %s", pd_tun_kind_name(t->kind), a, b);
+}
+
+static void find_ptb(const struct pd_tunstat *st, struct pd_ts_findings *out)
+{
+	uint64_t other = 0;
+	uint32_t omin = 0, omax = 0;
+	struct pd_ts_finding *fo = NULL;
+
+	for (unsigned t = 0; t < st->ntun; t++) {
+		struct pd_ts_finding *f = NULL;
+		const struct pd_ts_event *first = NULL;
+		unsigned n = 0;
+		char lab[160], who[48];
+
+		for (unsigned i = 0; i < st->nev; i++) {
+			const struct pd_ts_event *e = &st->ev[i];
+
+			if (e->kind != PD_TS_EV_PTB || e->tunnel != (int)t)
+				continue;
+			if (!first)
+				first = e;
+			n++;
+			if (!f)
+				f = fnew(out, "tunnel-ptb", PD_SEV_WARNING, (int)t);
+			fev(f, e->where);
+		}
+		if (!f)
+			continue;
+		tun_label(&st->tun[t], first->dir, lab, sizeof(lab));
+		pd_ts_addr(first->family, first->src, who, sizeof(who));
+		fmsg(f,
+			 "%u ICMP %s about %s; first from %s reports MTU %u", n,
+			 first->family == 4 ? "fragmentation-needed" : "packet-too-big", lab, who,
+			 first->value);
+	}
+	for (unsigned i = 0; i < st->nev; i++) {
+		const struct pd_ts_event *e = &st->ev[i];
+
+		if (e->kind != PD_TS_EV_PTB || e->tunnel >= 0)
+			continue;
+		if (!fo)
+			fo = fnew(out, "icmp-too-big", PD_SEV_INFO, -1);
+		fev(fo, e->where);
+		if (!other || e->value < omin)
+			omin = e->value;
+		if (e->value > omax)
+			omax = e->value;
+		other++;
+	}
+	if (fo)
+		fmsg(fo,
+			 "%llu ICMP fragmentation-needed/packet-too-big not about a tunnel "
+			 "(MTU %u..%u)",
+			 (unsigned long long)other, omin, omax);
+}
+
+static void find_frag(const struct pd_tunstat *st, struct pd_ts_findings *out)
+{
+	for (unsigned t = 0; t < st->ntun; t++)
+		for (int d = 0; d < 2; d++) {
+			const struct pd_ts_dir *x = &st->tun[t].dir[d];
+			struct pd_ts_finding *f;
+			char lab[160];
+
+			if (!x->frag_first && !x->frag_other)
+				continue;
+			f = fnew(out, "tunnel-fragmented", PD_SEV_WARNING, (int)t);
+			if (!f)
+				return;
+			tun_label(&st->tun[t], d, lab, sizeof(lab));
+			fmsg(f,
+				 "%llu outer fragments of %s (%llu first, %llu later), %u..%u bytes: "
+				 "tunnel packets exceed the path MTU",
+				 (unsigned long long)(x->frag_first + x->frag_other), lab,
+				 (unsigned long long)x->frag_first,
+				 (unsigned long long)x->frag_other, x->frag_min, x->frag_max);
+			for (unsigned i = 0; i < x->frag_nev; i++)
+				fev(f, x->frag_ev[i]);
+		}
+}
+
+/* The tunnel MTU an MSS is judged against: the carrying tunnel's exact MTU;
+ * else the configured one; else, for a SYN seen outside any tunnel (a
+ * capture of the tunnel interface), the one tunnel with an exact MTU. */
+static bool mss_limit_mtu(const struct pd_tunstat *st, const struct pd_ts_event *e,
+			  uint32_t configured, uint32_t *mtu, const char **basis)
+{
+	enum pd_provenance prov;
+	bool lb;
+	int found = -1;
+
+	if (e->tunnel >= 0 && pd_tunstat_mtu(&st->tun[e->tunnel], mtu, &prov, &lb, basis) &&
+	    !lb)
+		return true;
+	if (configured) {
+		*mtu = configured;
+		*basis = "configured tunnel MTU";
+		return true;
+	}
+	if (e->tunnel >= 0)
+		return false;
+	for (unsigned t = 0; t < st->ntun; t++) {
+		uint32_t m;
+		const char *b;
+
+		if (pd_tunstat_mtu(&st->tun[t], &m, &prov, &lb, &b) && !lb) {
+			if (found >= 0 && m != *mtu)
+				return false; /* two tunnels disagree: cannot tell */
+			found = (int)t;
+			*mtu = m;
+			*basis = b;
+		}
+	}
+	return found >= 0;
+}
+
+static void find_mss(const struct pd_tunstat *st, uint32_t configured,
+		     struct pd_ts_findings *out)
+{
+	bool done[PD_TS_MAX_EVENTS] = { false };
+
+	for (unsigned i = 0; i < st->nev; i++) {
+		const struct pd_ts_event *e = &st->ev[i];
+		struct pd_ts_finding *f;
+		const char *basis = "";
+		uint32_t mtu = 0, limit;
+		char who[48];
+
+		if (e->kind != PD_TS_EV_SYN || done[i])
+			continue;
+		if (!mss_limit_mtu(st, e, configured, &mtu, &basis))
+			continue;
+		limit = mtu > (e->family == 6 ? 60u : 40u) ? mtu - (e->family == 6 ? 60u : 40u) : 0;
+		if (e->value <= limit)
+			continue;
+		f = fnew(out, "mss-exceeds-tunnel", PD_SEV_WARNING, e->tunnel);
+		if (!f)
+			return;
+		pd_ts_addr(e->family, e->src, who, sizeof(who));
+		fmsg(f,
+			 "%s from %s announces MSS %u, more than %u that tunnel MTU %u allows (%s)",
+			 e->syn_ack ? "SYN-ACK" : "SYN", who, e->value, limit, mtu, basis);
+		/* the same source and MSS again: evidence of this finding */
+		for (unsigned j = i; j < st->nev; j++) {
+			const struct pd_ts_event *x = &st->ev[j];
+
+			if (x->kind == PD_TS_EV_SYN && x->value == e->value &&
+			    x->family == e->family && !memcmp(x->src, e->src, 16)) {
+				done[j] = true;
+				fev(f, x->where);
+			}
+		}
+	}
+}
+
+/* Blackhole signature in direction d of a tunnel: a run of >= 3 sends of
+ * the same outer size S >= BH_MIN_SIZE, S within BH_NEAR_MAX bytes of the
+ * largest outer packet of that direction, the first re-send >= 150 ms after
+ * the first send and every further gap >= 1.5 times the one before (and
+ * <= 130 s); while the other direction carried packets, none of them S
+ * bytes or more. */
+static void find_blackhole(const struct pd_tunstat *st, struct pd_ts_findings *out)
+{
+	for (unsigned t = 0; t < st->ntun; t++)
+		for (int d = 0; d < 2; d++) {
+			const struct pd_ts_dir *x = &st->tun[t].dir[d];
+			const struct pd_ts_dir *y = &st->tun[t].dir[!d];
+			struct pd_ts_finding *f;
+			char lab[160];
+
+			if (x->bh_n < 3 || x->bh_size + BH_NEAR_MAX < x->max_outer)
+				continue;
+			if (y->packets == 0 || y->max_outer >= x->bh_size)
+				continue;
+			f = fnew(out, "blackhole-signature", PD_SEV_CRITICAL, (int)t);
+			if (!f)
+				return;
+			tun_label(&st->tun[t], d, lab, sizeof(lab));
+			fmsg(f,
+				 "%s: %u-byte outer packets re-sent %u times with growing gaps "
+				 "(%.2f s .. %.2f s) while the other way carries at most %u bytes: "
+				 "packets of %u bytes are likely lost on the path",
+				 lab, x->bh_size, x->bh_n,
+				 (double)(x->bh[1].ts_usec - x->bh[0].ts_usec) / 1e6,
+				 (double)(x->bh[x->bh_n - 1].ts_usec - x->bh[x->bh_n - 2].ts_usec) /
+					 1e6,
+				 y->max_outer, x->bh_size);
+			for (unsigned i = 0; i < x->bh_n; i++)
+				fev(f, x->bh[i]);
+		}
+}
+
+/* The size difference of most paired packets, when at least
+ * CORR_MIN_MATCHES pairs and more than half of all pairs agree. */
+static void find_corr(const struct pd_tunstat *st, struct pd_ts_findings *out)
+{
+	uint32_t best = 0;
+	struct pd_ts_finding *f;
+
+	for (uint32_t d = 1; d <= PD_TS_CORR_MAXDELTA; d++)
+		if (st->corr_hist[d] > st->corr_hist[best])
+			best = d;
+	if (best == 0 || st->corr_hist[best] < CORR_MIN_MATCHES ||
+	    st->corr_hist[best] * 2 <= st->corr_pairs)
+		return;
+	out->corr_delta = best;
+	out->corr_matches = st->corr_hist[best];
+	f = fnew(out, "tunnel-overhead-correlated", PD_SEV_INFO, st->corr_tunnel[best] - 1);
+	if (!f)
+		return;
+	fmsg(f,
+		 "packets on one source are %u bytes larger on another at the same moments "
+		 "(%llu of %llu pairs): tunnel overhead %u",
+		 best, (unsigned long long)st->corr_hist[best],
+		 (unsigned long long)st->corr_pairs, best);
+}
+
+static void find_table(const struct pd_tunstat *st, struct pd_ts_findings *out)
+{
+	struct pd_ts_finding *f;
+
+	if (!st->tot.tunnels_dropped)
+		return;
+	f = fnew(out, "tunnel-table-full", PD_SEV_INFO, -1);
+	if (f)
+		fmsg(f,
+			 "%llu tunnel packets not analysed: more than %u tunnels",
+			 (unsigned long long)st->tot.tunnels_dropped, st->cap);
+}
+
+void pd_tunstat_finish(const struct pd_tunstat *st, uint32_t tunnel_mtu,
+		       struct pd_ts_findings *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!st)
+		return;
+	find_blackhole(st, out);
+	find_ptb(st, out);
+	find_frag(st, out);
+	find_mss(st, tunnel_mtu, out);
+	find_corr(st, out);
+	find_table(st, out);
+}
