@@ -180,7 +180,7 @@ static int tunsniff_run(struct tool_ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
-/* Subcommands; `correlate` (both ends) joins here. */
+/* Subcommands: both tunnel ends matched (correlate), and record files. */
 static const struct tool_cmd cmds[] = {
 	{ "correlate", tunsniff_correlate,
 	  "match the tunnel packets of both ends: correlate [--window SECONDS] [--json] A B "
