@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/lab/check.sh - the check harness every lab test script shares (bash, sourced).
 #
 # Set CHECK_TAG first ("lab", "probe", ...).  One line per check, "TAG: ok   N name" or

@@ -141,7 +141,7 @@ traffic()
 	local s
 	lab_x client ping -c 2 -i 0.2 -W 1 10.99.0.2 >/dev/null 2>&1 || true
 	for s in $PING_SIZES; do
-		lab_x client ping -c 3 -i 0.05 -W 1 -M do -s "$s" 10.99.0.2 >/dev/null 2>&1 || true
+		lab_x client ping -c 3 -i 0.05 -W 1 -M "do" -s "$s" 10.99.0.2 >/dev/null 2>&1 || true
 	done
 	tcp_send 200000
 	sleep 0.5
@@ -190,17 +190,17 @@ t_threshold()
 {
 	local d='["directions"][0]'
 	run correlate --json "$@"
-	expect rc=2 "$d[\"from\"]=A" "$d[\"size_dependent\"]=True" \
-		"$d[\"largest_delivered\"]=$EXP_LD" "$d[\"smallest_lost\"]=$EXP_SL" \
-		"$d[\"threshold\"]=$EXP_SL" "$d[\"path_mtu\"][\"low\"]=$EXP_LD" \
-		"$d[\"path_mtu\"][\"high\"]=$((EXP_SL - 1))" "$d[\"from_addr\"]=$TOPO_CLIENT4" \
-		"$d[\"to_addr\"]=$TOPO_SERVER4" "$d[\"tunnel\"]=wireguard" \
+	expect rc=2 "${d}[\"from\"]=A" "${d}[\"size_dependent\"]=True" \
+		"${d}[\"largest_delivered\"]=$EXP_LD" "${d}[\"smallest_lost\"]=$EXP_SL" \
+		"${d}[\"threshold\"]=$EXP_SL" "${d}[\"path_mtu\"][\"low\"]=$EXP_LD" \
+		"${d}[\"path_mtu\"][\"high\"]=$((EXP_SL - 1))" "${d}[\"from_addr\"]=$TOPO_CLIENT4" \
+		"${d}[\"to_addr\"]=$TOPO_SERVER4" "${d}[\"tunnel\"]=wireguard" \
 		"[\"findings\"][0][\"kind\"]=size-dependent-loss" || return
 	# The bottleneck lies in the range, and every lost packet is above it.
-	[ "$(jget "$d[\"path_mtu\"][\"low\"]")" -le "$TOPO_MTU" ] &&
-		[ "$(jget "$d[\"path_mtu\"][\"high\"]")" -ge "$TOPO_MTU" ] ||
+	[ "$(jget "${d}[\"path_mtu\"][\"low\"]")" -le "$TOPO_MTU" ] &&
+		[ "$(jget "${d}[\"path_mtu\"][\"high\"]")" -ge "$TOPO_MTU" ] ||
 		{ why "range does not hold $TOPO_MTU"; return; }
-	expect "$d[\"lost\"]=$(jget "$d[\"lost_above\"]")" "$d[\"lost_below\"]=0"
+	expect "${d}[\"lost\"]=$(jget "${d}[\"lost_above\"]")" "${d}[\"lost_below\"]=0"
 }
 
 t_same()

@@ -76,27 +76,9 @@ main()
 	say ""
 	lab_capture_stop "$cap"
 
-	say "== What the underlay saw (client side, tcpdump)"
-	# One line per (direction, outer IP length, DF) with the WireGuard message type, which the
-	# UDP payload length gives away: 148 initiation, 92 response, 64 cookie, else transport data.
-	tcpdump -t -n -v -r "$pcap" 2>/dev/null | awk '
-		/^IP / { ip = $0; next }
-		/51820 > .*UDP, length/ && ip != "" {
-			l = ip; sub(/.*length /, "", l); sub(/\).*/, "", l)
-			u = $0; sub(/.*UDP, length /, "", u)
-			t = (u == 148) ? "handshake initiation" : (u == 92) ? "handshake response" : \
-				(u == 64) ? "cookie reply" : "data"
-			dir = ($1 ~ /^10\.0\.1\.2\./) ? "client -> server" : "server -> client"
-			df = (ip ~ /\[DF\]/) ? "DF" : "no DF"
-			c[sprintf("%s  %4d bytes  %-5s  %s", dir, l, df, t)]++
-			ip = ""
-		}
-		/need to frag/ { icmp++ }
-		END {
-			for (k in c) printf "  %s  x%d\n", k, c[k] | "sort"
-			close("sort")
-			printf "  ICMP fragmentation-needed errors that reached the client: %d\n", icmp
-		}'
+	say "== What the underlay saw (client side): tunsniff on the capture"
+	say "  [client]\$ tunsniff -r wg-underlay.pcap"
+	"$BUILD_DIR/tunsniff" -r "$pcap" 2>&1 | sed 's/^/  /' || true
 	mkdir -p "$BUILD_DIR/demo"
 	cp "$pcap" "$BUILD_DIR/demo/wg-underlay.pcap"
 	say "  saved: $BUILD_DIR/demo/wg-underlay.pcap"
@@ -119,11 +101,18 @@ main()
 	say "  encrypts to 16 bytes, so the largest inner packets grow past the 1454 path."
 	say ""
 
-	say "== The fix: tunnel MTU 1454 - 60 = 1394 at both ends"
+	tool=$(lab_wg_ifname client)
+	say "== mtuprobe tunnel: is the tunnel's MTU right, and what to set"
+	say "  [client]\$ mtuprobe tunnel $tool"
+	lab_x client "$BUILD_DIR/mtuprobe" tunnel "$tool" 2>&1 | sed 's/^/  /' || true
+	say ""
+	say "== The fix it printed: tunnel MTU 1454 - 60 = 1394 at both ends"
 	for n in client server; do
 		dst=$(lab_wg_ifname "$n")
 		run "$n" ip link set dev "$dst" mtu 1394
 	done
+	say "  [client]\$ mtuprobe tunnel $tool"
+	lab_x client "$BUILD_DIR/mtuprobe" tunnel "$tool" 2>&1 | head -n 1 | sed 's/^/  /' || true
 	inner_ping 1366
 	say "  A full-size inner packet (1394) now leaves as exactly 1454 bytes and arrives."
 	say ""

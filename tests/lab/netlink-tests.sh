@@ -11,7 +11,7 @@
 #     unreachable and missing routes, RTM_F_FIB_MATCH, every result field by field against
 #     `ip -d route get`;
 #   - the path MTU exception the client caches after "fragmentation needed" / "packet too big"
-#     from r1 (ping -M do across the chain): `ip route get` shows mtu 1454 and so must we;
+#     from r1 (ping -M "do" across the chain): `ip route get` shows mtu 1454 and so must we;
 #   - a wireguard-go tunnel read through its UAPI socket, IPv4 and IPv6 underlay, peer lines
 #     identical to `wg show dump`, the error for a user without access to the socket, and no
 #     answer for an interface of another namespace (the socket directory is host-wide).
@@ -300,7 +300,7 @@ t_route_vs_ip()
 # After "fragmentation needed" (mtu 1454) from r1, the client caches a path MTU exception.
 t_pmtu_v4()
 {
-	lab_x client ping -n -c 1 -W 1 -M do -s $((TOPO_MTU - 27)) "$TOPO_SERVER4" >/dev/null 2>&1
+	lab_x client ping -n -c 1 -W 1 -M "do" -s $((TOPO_MTU - 27)) "$TOPO_SERVER4" >/dev/null 2>&1
 	ipget client "$TOPO_SERVER4"
 	[ "$(ipf mtu)" = "$TOPO_MTU" ] || { why "ip route get shows no mtu $TOPO_MTU: $IPOUT"; return; }
 	nlq client route "$TOPO_SERVER4" || { why "exit $NLQ_RC: $NLQ_ERR"; return; }
@@ -312,7 +312,7 @@ t_pmtu_v4()
 
 t_pmtu_v6()
 {
-	lab_x client ping -6 -n -c 1 -W 1 -M do -s $((TOPO_MTU - 47)) "$TOPO_SERVER6" >/dev/null 2>&1
+	lab_x client ping -6 -n -c 1 -W 1 -M "do" -s $((TOPO_MTU - 47)) "$TOPO_SERVER6" >/dev/null 2>&1
 	ipget client "$TOPO_SERVER6"
 	[ "$(ipf mtu)" = "$TOPO_MTU" ] || { why "ip route get shows no mtu $TOPO_MTU: $IPOUT"; return; }
 	nlq client route "$TOPO_SERVER6" || { why "exit $NLQ_RC: $NLQ_ERR"; return; }

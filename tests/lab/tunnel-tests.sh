@@ -113,7 +113,7 @@ set_mtu()
 # ping with DF through the tunnel: an IP packet of exactly SIZE bytes (ICMP 8 + IPv4 20).
 t_ping_size()
 {
-	lab_x client ping -n -q -c 3 -W 2 -M do -s $(($1 - 28)) "$TOPO_WG_SERVER4" >/dev/null 2>&1 ||
+	lab_x client ping -n -q -c 3 -W 2 -M "do" -s $(($1 - 28)) "$TOPO_WG_SERVER4" >/dev/null 2>&1 ||
 		why "ping of $1 bytes through the tunnel failed"
 }
 
@@ -200,7 +200,7 @@ sec_blackhole()
 
 t_ping_fails()
 {
-	! lab_x client ping -n -q -c 2 -W 1 -M do -s $(($1 - 28)) "$TOPO_WG_SERVER4" \
+	! lab_x client ping -n -q -c 2 -W 1 -M "do" -s $(($1 - 28)) "$TOPO_WG_SERVER4" \
 		>/dev/null 2>&1 || why "a ping of $1 bytes crossed"
 }
 
