@@ -9,6 +9,10 @@
 #
 # BENCH_PACKETS sets the capture size (default 1000000).
 #
+# tunsniff (bench/tunsniff-bench.sh): offline against tshark and tcpdump on a 5-million-packet
+# mix, memory at 1M and 5M packets, live at the lab's highest veth rate (root only); its
+# BENCH_TSN_PACKETS, BENCH_PEERS, BENCH_TSHARK_PACKETS, BENCH_LIVE_SECONDS are described there.
+#
 # Path MTU discovery (bench/mtuprobe-bench.sh, root only): mtuprobe, tracepath,
 # a `ping -M do` bisection and scamper on four lab paths with a 30 ms round
 # trip; BENCH_DELAY_MS, BENCH_CAP and BENCH_PATHS are described there.
@@ -74,6 +78,10 @@ for t in pathdiag tshark tcpdump; do
 	}
 done
 echo "(pathdiag CPU-only loop: $(cut -f5 "$work/out.pathdiag") packets/s; decode errors: $(cut -f3 "$work/out.pathdiag"))"
+
+# tunsniff's offline analysis of a 5-million-packet mix against tshark and tcpdump, its memory
+# at two capture sizes, and a live capture at the lab's highest veth packet rate.
+bash "$(dirname "$0")/tunsniff-bench.sh" "$build" || exit 3
 
 # Path MTU discovery: mtuprobe against tracepath, a ping bisection and scamper on lab paths
 # with a 30 ms round trip (needs root; prints SKIP otherwise).

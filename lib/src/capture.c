@@ -18,6 +18,8 @@
 
 #include <pathdiag/capture.h>
 
+#include "pcapfast.h"
+
 struct cap_src {
 	pcap_t *p;
 	pcap_dumper_t *dump;
@@ -26,6 +28,7 @@ struct cap_src {
 	bool pending, eof;
 	struct pcap_pkthdr *hdr;
 	const u_char *data;
+	struct pcapfast fast; /* offline: records read past stdio and libpcap */
 };
 
 struct pd_cap {
@@ -128,6 +131,7 @@ int pd_cap_add_file(struct pd_cap *c, const char *path, struct pd_error *err)
 		return rc;
 	}
 	s->info.linktype = pcap_datalink(s->p);
+	pcapfast_open(&s->fast, s->p, c->has_filter ? c->filter : NULL);
 	c->offline = true;
 	c->n++;
 	return 0;
@@ -259,6 +263,10 @@ static int cap_fill_pending(struct pd_cap *c, struct cap_src *s, struct pd_error
 
 	if (s->pending || s->eof)
 		return 0;
+	if (pcapfast_next(&s->fast, s->p, &s->hdr, &s->data) == 1) {
+		s->pending = true;
+		return 0;
+	}
 	rc = pcap_next_ex(s->p, &s->hdr, &s->data);
 	if (rc == 1) {
 		s->pending = true;
@@ -403,9 +411,11 @@ void pd_cap_free(struct pd_cap *c)
 	if (!c)
 		return;
 	pd_cap_dump_close(c, NULL);
-	for (unsigned i = 0; i < c->n; i++)
+	for (unsigned i = 0; i < c->n; i++) {
+		pcapfast_close(&c->src[i].fast);
 		if (c->src[i].p)
 			pcap_close(c->src[i].p);
+	}
 	free(c);
 }
 

@@ -172,40 +172,90 @@ static struct classified classify(const struct pd_packet *p, unsigned o)
 
 /* ---- the tunnel table ------------------------------------------------------ */
 
-/* Find the tunnel of kind k between (src,sport) and (dst,dport); *dir is 0
- * when src is endpoint a.  Ports are compared for WireGuard only. */
+/* Tunnels are found through two open-addressing tables (by_key: kind,
+ * endpoints and, for WireGuard, ports; by_addr: the address pair alone, for
+ * outer fragments, which carry no ports).  An endpoint pair hashes the same
+ * both ways (the sum of the endpoint hashes).  At most PD_TS_MAX_TUNNELS
+ * entries in twice as many slots: every probe ends at an empty slot, and
+ * neither table grows. */
+#define HASH_MASK (PD_TS_HASH_SLOTS - 1)
+
+static uint64_t ep_hash(const uint8_t *a, uint16_t port)
+{
+	uint64_t lo, hi;
+
+	memcpy(&lo, a, 8);
+	memcpy(&hi, a + 8, 8);
+	return lo * 0x9e3779b97f4a7c15ull ^ hi * 0xc2b2ae3d27d4eb4full ^
+	       (uint64_t)port * 0x165667b19e3779f9ull;
+}
+
+static unsigned slot_of(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return (unsigned)h & HASH_MASK;
+}
+
+static unsigned key_slot(enum pd_tun_kind k, int fam, const uint8_t *src, uint16_t sport,
+			 const uint8_t *dst, uint16_t dport)
+{
+	return slot_of(ep_hash(src, sport) + ep_hash(dst, dport) + (uint64_t)k * 1021 +
+		       (uint64_t)fam);
+}
+
+static unsigned addr_slot(int fam, const uint8_t *src, const uint8_t *dst)
+{
+	return slot_of(ep_hash(src, 0) + ep_hash(dst, 0) + (uint64_t)fam);
+}
+
+/* Whether tunnel t runs between src and dst; *dir is 0 when src is
+ * endpoint a.  sport/dport (used when ports): the ports to match too. */
+static bool ends_match(const struct pd_ts_tunnel *t, const uint8_t *src, uint16_t sport,
+		       const uint8_t *dst, uint16_t dport, bool ports, int *dir)
+{
+	if (!memcmp(t->addr[0], src, 16) && !memcmp(t->addr[1], dst, 16) &&
+	    (!ports || (t->port[0] == sport && t->port[1] == dport))) {
+		*dir = 0;
+		return true;
+	}
+	if (!memcmp(t->addr[1], src, 16) && !memcmp(t->addr[0], dst, 16) &&
+	    (!ports || (t->port[1] == sport && t->port[0] == dport))) {
+		*dir = 1;
+		return true;
+	}
+	return false;
+}
+
+/* The tunnel of kind k between (src,sport) and (dst,dport), or -1. */
 static int tun_find(const struct pd_tunstat *st, enum pd_tun_kind k, int fam,
 		    const uint8_t *src, uint16_t sport, const uint8_t *dst, uint16_t dport,
 		    int *dir)
 {
-	bool ports = k == PD_TUN_WIREGUARD;
+	if (k != PD_TUN_WIREGUARD)
+		sport = dport = 0;
+	for (unsigned h = key_slot(k, fam, src, sport, dst, dport);; h = (h + 1) & HASH_MASK) {
+		unsigned v = st->by_key[h];
 
-	for (unsigned i = 0; i < st->ntun; i++) {
-		const struct pd_ts_tunnel *t = &st->tun[i];
+		if (v == 0)
+			return -1;
+		const struct pd_ts_tunnel *t = &st->tun[v - 1];
 
-		if (t->kind != k || t->outer_family != fam)
-			continue;
-		if (!memcmp(t->addr[0], src, 16) && !memcmp(t->addr[1], dst, 16) &&
-		    (!ports || (t->port[0] == sport && t->port[1] == dport))) {
-			*dir = 0;
-			return (int)i;
-		}
-		if (!memcmp(t->addr[1], src, 16) && !memcmp(t->addr[0], dst, 16) &&
-		    (!ports || (t->port[1] == sport && t->port[0] == dport))) {
-			*dir = 1;
-			return (int)i;
-		}
+		if (t->kind == k && t->outer_family == fam &&
+		    ends_match(t, src, sport, dst, dport, k == PD_TUN_WIREGUARD, dir))
+			return (int)v - 1;
 	}
-	return -1;
 }
 
 /* A non-first fragment carries only the IP header: attribute it to a
- * tunnel between the same addresses whose outer protocol matches. */
+ * tunnel between the same addresses whose outer protocol matches (UDP:
+ * WireGuard before VXLAN, the earliest seen of each). */
 static int tun_find_frag(const struct pd_tunstat *st, int fam, uint8_t proto,
 			 const uint8_t *src, const uint8_t *dst, int *dir)
 {
-	static const enum pd_tun_kind by_udp[] = { PD_TUN_WIREGUARD, PD_TUN_VXLAN };
 	enum pd_tun_kind k;
+	int best = -1, best_rank = 2;
 
 	switch (proto) {
 	case 4:
@@ -218,32 +268,39 @@ static int tun_find_frag(const struct pd_tunstat *st, int fam, uint8_t proto,
 		k = PD_TUN_GRE;
 		break;
 	case 17:
-		for (unsigned j = 0; j < 2; j++)
-			for (unsigned i = 0; i < st->ntun; i++) {
-				const struct pd_ts_tunnel *t = &st->tun[i];
+		for (unsigned h = addr_slot(fam, src, dst); st->by_addr[h]; h = (h + 1) & HASH_MASK) {
+			int i = st->by_addr[h] - 1, d;
+			const struct pd_ts_tunnel *t = &st->tun[i];
+			int rank = t->kind == PD_TUN_WIREGUARD ? 0 : t->kind == PD_TUN_VXLAN ? 1 : 2;
 
-				if (t->kind != by_udp[j] || t->outer_family != fam)
-					continue;
-				if (!memcmp(t->addr[0], src, 16) && !memcmp(t->addr[1], dst, 16)) {
-					*dir = 0;
-					return (int)i;
-				}
-				if (!memcmp(t->addr[1], src, 16) && !memcmp(t->addr[0], dst, 16)) {
-					*dir = 1;
-					return (int)i;
-				}
+			if (rank > best_rank || (rank == best_rank && i > best) ||
+			    t->outer_family != fam)
+				continue;
+			if (ends_match(t, src, 0, dst, 0, false, &d)) {
+				best = i;
+				best_rank = rank;
+				*dir = d;
 			}
-		return -1;
+		}
+		return best;
 	default:
 		return -1;
 	}
 	return tun_find(st, k, fam, src, 0, dst, 0, dir);
 }
 
+static void slot_put(uint16_t *table, unsigned h, unsigned idx)
+{
+	while (table[h])
+		h = (h + 1) & HASH_MASK;
+	table[h] = (uint16_t)(idx + 1);
+}
+
 static int tun_get(struct pd_tunstat *st, const struct classified *c, int fam,
 		   const uint8_t *src, const uint8_t *dst, int *dir)
 {
 	struct pd_ts_tunnel *t;
+	bool wg = c->kind == PD_TUN_WIREGUARD;
 	int i = tun_find(st, c->kind, fam, src, c->sport, dst, c->dport, dir);
 
 	if (i >= 0)
@@ -256,12 +313,15 @@ static int tun_get(struct pd_tunstat *st, const struct classified *c, int fam,
 	t->outer_family = fam;
 	memcpy(t->addr[0], src, 16);
 	memcpy(t->addr[1], dst, 16);
-	if (c->kind == PD_TUN_WIREGUARD) {
+	if (wg) {
 		t->port[0] = c->sport;
 		t->port[1] = c->dport;
 	}
 	t->key = c->key;
 	t->has_key = c->has_key;
+	slot_put(st->by_key, key_slot(c->kind, fam, src, wg ? c->sport : 0, dst, wg ? c->dport : 0),
+		 st->ntun);
+	slot_put(st->by_addr, addr_slot(fam, src, dst), st->ntun);
 	*dir = 0;
 	return (int)st->ntun++;
 }
@@ -279,8 +339,10 @@ static void hist_add(uint64_t *hist, uint32_t len)
 {
 	unsigned b = 0;
 
-	while (b + 1 < PD_TS_NBUCKETS && len >= pd_ts_bucket_limit[b])
-		b++;
+	/* the limits ascend: the bucket is the number of them len reaches
+	 * (counted without branches, sizes are unpredictable) */
+	for (unsigned i = 0; i + 1 < PD_TS_NBUCKETS; i++)
+		b += len >= pd_ts_bucket_limit[i];
 	hist[b]++;
 }
 

@@ -92,6 +92,7 @@ struct gen {
 	uint32_t linktype;
 	unsigned mtu;
 	uint64_t count;
+	unsigned peers;         /* mix: WireGuard peers per outer family */
 	uint64_t rng;
 	uint64_t ts;            /* next timestamp, microseconds */
 	unsigned ts_step;
@@ -778,6 +779,8 @@ static void sc_vxlan(struct gen *g)
 
 /* ---- mix: a long deterministic stream for benchmarks ----------------------- */
 
+#define MIX_PEERS_MAX 100
+
 static size_t mix_size(struct gen *g, size_t max)
 {
 	uint64_t r = rnd(g) % 10;
@@ -793,22 +796,27 @@ static void sc_mix(struct gen *g)
 {
 	struct tunnel tel = { .kind = TUN_IP6TNL, .outer = 6, .tel = true };
 	struct tunnel none = { .kind = TUN_NONE };
-	struct wg_flow wg4, wg6;
+	static struct wg_flow wg[2][MIX_PEERS_MAX]; /* [IPv4, IPv6][peer] */
 	struct tcp_flow tf[3] = {
 		{ .t = &tel, .family = 4, .port = { 41000, TCP_SERVER_PORT } },
 		{ .t = &none, .family = 4, .port = { 41001, TCP_SERVER_PORT } },
 		{ .t = &none, .family = 6, .port = { 41002, TCP_SERVER_PORT } },
 	};
 
-	wg_flow_init(g, &wg4, 4);
-	wg_flow_init(g, &wg6, 6);
+	/* peer p's client port is 43462 + p: one WireGuard tunnel each */
+	for (unsigned p = 0; p < g->peers; p++)
+		for (int v = 0; v < 2; v++) {
+			wg_flow_init(g, &wg[v][p], v ? 6 : 4);
+			wg[v][p].port[0] = (uint16_t)(wg[v][p].port[0] + p);
+		}
 	g->ts_step = 10;
 	for (uint64_t i = 0; i < g->count; i++) {
 		uint64_t r = rnd(g) % 100;
 		int dir = (int)(rnd(g) & 1);
 
 		if (r < 40) {
-			struct wg_flow *f = r < 25 ? &wg4 : &wg6;
+			unsigned p = g->peers > 1 ? (unsigned)(rnd(g) % g->peers) : 0;
+			struct wg_flow *f = &wg[r < 25 ? 0 : 1][p];
 
 			wg_send(g, f, dir, PD_WG_DATA, mix_size(g, f->mtu));
 		} else if (r < 85) {
@@ -877,8 +885,10 @@ static void usage(FILE *fp)
 		"                        (default 1500): the largest packets fill it\n"
 		"  -l, --linktype T      eth (default) or raw\n"
 		"  -e, --expect FILE     also write what tshark should decode, per frame\n"
+		"  -p, --peers N         mix: WireGuard peers per outer family, 1..%d\n"
+		"                        (default 1), each its own tunnel\n"
 		"  -L, --list            list scenarios\n"
-		"scenarios:\n", MTU_MIN, MTU_MAX);
+		"scenarios:\n", MTU_MIN, MTU_MAX, MIX_PEERS_MAX);
 	for (size_t i = 0; i < N_SCENARIOS; i++)
 		fprintf(fp, "  %-13s %s\n", scenarios[i].name, scenarios[i].help);
 }
@@ -906,6 +916,7 @@ int main(int argc, char **argv)
 		{ "mtu", required_argument, NULL, 'm' },
 		{ "linktype", required_argument, NULL, 'l' },
 		{ "expect", required_argument, NULL, 'e' },
+		{ "peers", required_argument, NULL, 'p' },
 		{ "list", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -919,8 +930,9 @@ int main(int argc, char **argv)
 	g.linktype = PCAPW_LINKTYPE_ETHERNET;
 	g.mtu = 1500;
 	g.count = 1;
+	g.peers = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:c:s:m:l:e:Lh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:c:s:m:l:e:p:Lh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			g.path = optarg;
@@ -945,6 +957,9 @@ int main(int argc, char **argv)
 			break;
 		case 'e':
 			g.expect_path = optarg;
+			break;
+		case 'p':
+			g.peers = (unsigned)parse_num(optarg, "--peers", 1, MIX_PEERS_MAX);
 			break;
 		case 'L':
 			for (size_t i = 0; i < N_SCENARIOS; i++)

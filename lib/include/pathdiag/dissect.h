@@ -74,6 +74,8 @@ struct pd_dissect_opts {
 struct pd_packet {
 	size_t caplen, wirelen;
 	unsigned nlayers;
+	/* layers[0 .. nlayers) are this frame's; pd_dissect does not clear
+	 * the slots after them (one may hold a header that failed to decode) */
 	struct pd_layer layers[PD_MAX_LAYERS];
 	/* Set when decoding stopped early on a malformed or truncated header
 	 * (err.code != 0); err.offset is relative to the frame start.  A frame

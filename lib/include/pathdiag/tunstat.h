@@ -60,6 +60,7 @@ extern const uint32_t pd_ts_bucket_limit[PD_TS_NBUCKETS];
 #define PD_TS_MAX_EVENTS 32    /* ICMP / MSS events kept */
 #define PD_TS_MAX_SOURCES 8
 #define PD_TS_RUN 8            /* back-off sends remembered */
+#define PD_TS_HASH_SLOTS 512   /* tunnel lookup slots: 2 x PD_TS_MAX_TUNNELS */
 
 struct pd_ts_frame_ref {
 	unsigned source;
@@ -175,6 +176,11 @@ struct pd_tunstat {
 	int corr_tunnel[PD_TS_CORR_MAXDELTA + 1]; /* last tunnel seen per delta */
 	bool corr_src_mask[PD_TS_MAX_SOURCES];
 	unsigned nsources;
+	/* tunnel lookup: open-addressing tables of tunnel index + 1 (0 =
+	 * empty), one keyed by kind, endpoints and ports, one by the address
+	 * pair only (outer fragments); fixed size, never rehashed */
+	uint16_t by_key[PD_TS_HASH_SLOTS];
+	uint16_t by_addr[PD_TS_HASH_SLOTS];
 };
 
 /* Reset st with a tunnel table of `capacity` entries (0 or more than
