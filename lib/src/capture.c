@@ -178,8 +178,12 @@ int pd_cap_add_iface(struct pd_cap *c, const char *iface, struct pd_error *err)
 	pcap_set_promisc(s->p, c->opts.promisc);
 	pcap_set_buffer_size(s->p, (int)(c->opts.buffer_size > 0x7fffffffu ? 0x7fffffffu
 								     : c->opts.buffer_size));
-	pcap_set_immediate_mode(s->p, 1);
-	pcap_set_timeout(s->p, 100);
+	/* No immediate mode: libpcap then keeps TPACKET_V3, whose ring blocks
+	 * hold frames at their real size.  In immediate mode it falls back to
+	 * fixed slots of the snaplen (256 KiB by default), so a 32 MiB ring
+	 * holds only ~128 frames and drops at modest rates.  A frame waits at
+	 * most the block timeout (50 ms) before it can be read. */
+	pcap_set_timeout(s->p, 50);
 	rc = pcap_activate(s->p);
 	if (rc < 0) {
 		rc = cap_activate_fail(c, s, rc, err);
