@@ -169,6 +169,7 @@ conformance: $(CONF_BIN) $(BUILD)/gencap $(BUILD)/tunsniff
 	@sh tests/conformance-gen.sh $(BUILD)
 	@sh tests/encode-tshark.sh $(BUILD)
 	@sh tests/tunsniff-captures.sh $(BUILD) $(CAPTURES)
+	@sh tests/tunsniff-gen.sh $(BUILD)
 
 cli: all
 	@sh tests/cli/run.sh $(BUILD)
@@ -184,6 +185,7 @@ lab-check: all tests
 	@sh tests/lab/netlink-tests.sh $(BUILD)
 	@sh tests/lab/tunnel-tests.sh $(BUILD)
 	@sh tests/lab/correlate-tests.sh $(BUILD)
+	@sh tests/lab/tunsniff-tests.sh $(BUILD)
 
 # ---- fuzzing (clang libFuzzer, ASan+UBSan) -------------------------------
 FUZZ_CC ?= clang

@@ -56,6 +56,12 @@ void pd_tunstat_init(struct pd_tunstat *st, unsigned capacity)
 	st->cap = (capacity == 0 || capacity > PD_TS_MAX_TUNNELS) ? PD_TS_MAX_TUNNELS : capacity;
 }
 
+void pd_tunstat_set_source_mtu(struct pd_tunstat *st, unsigned source, uint32_t mtu)
+{
+	if (st && source < PD_TS_MAX_SOURCES)
+		st->src_mtu[source] = mtu;
+}
+
 /* ---- layers --------------------------------------------------------------- */
 
 static bool is_ip(const struct pd_layer *l)
@@ -347,8 +353,9 @@ static void hist_add(uint64_t *hist, uint32_t len)
 }
 
 /* The WireGuard session a message belongs to: keyed by the receiver
- * indices each endpoint chose. */
-static void wg_session(struct pd_ts_tunnel *t, int dir, const struct pd_wg *wg)
+ * indices each endpoint chose.  True when a data message's counter jumps
+ * past the highest one seen in its direction (packets missing here). */
+static bool wg_session(struct pd_ts_tunnel *t, int dir, const struct pd_wg *wg)
 {
 	int other = !dir;
 	struct pd_ts_session *s = NULL;
@@ -368,7 +375,7 @@ static void wg_session(struct pd_ts_tunnel *t, int dir, const struct pd_wg *wg)
 		has_theirs = true;
 		break;
 	default:
-		return; /* an initiation names only its sender: no session yet */
+		return false; /* an initiation names only its sender: no session yet */
 	}
 	for (unsigned i = 0; i < t->nsess; i++) {
 		struct pd_ts_session *x = &t->sess[i];
@@ -385,7 +392,7 @@ static void wg_session(struct pd_ts_tunnel *t, int dir, const struct pd_wg *wg)
 	if (!s) {
 		if (t->nsess >= PD_TS_MAX_SESSIONS) {
 			t->sess_overflow++;
-			return;
+			return false;
 		}
 		s = &t->sess[t->nsess++];
 		memset(s, 0, sizeof(*s));
@@ -399,6 +406,17 @@ static void wg_session(struct pd_ts_tunnel *t, int dir, const struct pd_wg *wg)
 		s->has[other] = true;
 	}
 	s->packets++;
+	if (wg->type == PD_WG_DATA) {
+		bool gap = s->ctr_n[dir] && wg->counter > s->ctr_hi[dir] + 1;
+
+		if (s->ctr_n[dir] == 0 || wg->counter < s->ctr_lo[dir])
+			s->ctr_lo[dir] = wg->counter;
+		if (s->ctr_n[dir] == 0 || wg->counter > s->ctr_hi[dir])
+			s->ctr_hi[dir] = wg->counter;
+		s->ctr_n[dir]++;
+		return gap;
+	}
+	return false;
 }
 
 /* Back-off tracking (rule in pd_tunstat_finish). */
@@ -487,7 +505,8 @@ static void dir_add(struct pd_ts_tunnel *t, int dir, const struct pd_packet *p,
 				d->wg_clamped_ev = r;
 			}
 		}
-		wg_session(t, dir, wg);
+		if (wg_session(t, dir, wg) && d->gap_nev < PD_TS_MAX_EVIDENCE)
+			d->gap_ev[d->gap_nev++] = r;
 	}
 	backoff(d, olen, r);
 }
@@ -944,6 +963,12 @@ static bool mss_limit_mtu(const struct pd_tunstat *st, const struct pd_ts_event 
 	}
 	if (e->tunnel >= 0)
 		return false;
+	/* captured on a tunnel interface: its MTU is the tunnel's */
+	if (e->where.source < PD_TS_MAX_SOURCES && st->src_mtu[e->where.source]) {
+		*mtu = st->src_mtu[e->where.source];
+		*basis = "configured MTU of the tunnel interface captured on";
+		return true;
+	}
 	for (unsigned t = 0; t < st->ntun; t++) {
 		uint32_t m;
 		const char *b;
@@ -1035,6 +1060,52 @@ static void find_blackhole(const struct pd_tunstat *st, struct pd_ts_findings *o
 		}
 }
 
+/* Receiving-end blackhole signature (rule in pathdiag/tunstat.h): the far
+ * end's WireGuard counters have gaps while only small packets arrive. */
+static void find_blackhole_rx(const struct pd_tunstat *st, struct pd_ts_findings *out)
+{
+	for (unsigned t = 0; t < st->ntun; t++) {
+		const struct pd_ts_tunnel *tu = &st->tun[t];
+
+		if (tu->kind != PD_TUN_WIREGUARD)
+			continue;
+		for (int d = 0; d < 2; d++) {
+			const struct pd_ts_dir *x = &tu->dir[d];
+			uint64_t missing = 0, span = 0;
+			struct pd_ts_finding *f;
+			char lab[160];
+
+			for (unsigned i = 0; i < tu->nsess; i++) {
+				const struct pd_ts_session *s = &tu->sess[i];
+				uint64_t w;
+
+				if (!s->ctr_n[d])
+					continue;
+				w = s->ctr_hi[d] - s->ctr_lo[d] + 1;
+				span += w;
+				if (w > s->ctr_n[d])
+					missing += w - s->ctr_n[d];
+			}
+			if (missing < PD_TS_BH_RX_MIN_MISSING ||
+			    missing * PD_TS_BH_RX_MIN_SHARE < span)
+				continue;
+			if (x->max_outer >= BH_MIN_SIZE || tu->dir[!d].packets == 0)
+				continue;
+			f = fnew(out, "blackhole-signature", PD_SEV_WARNING, (int)t);
+			if (!f)
+				return;
+			tun_label(tu, d, lab, sizeof(lab));
+			fmsg(f,
+				 "%s (receiving end): %llu of %llu WireGuard counters missing, "
+				 "arrivals all <= %u bytes: large packets likely dropped on the path",
+				 lab, (unsigned long long)missing, (unsigned long long)span,
+				 x->max_outer);
+			for (unsigned i = 0; i < x->gap_nev; i++)
+				fev(f, x->gap_ev[i]);
+		}
+	}
+}
+
 /* The size difference of most paired packets, when at least
  * CORR_MIN_MATCHES pairs and more than half of all pairs agree. */
 static void find_corr(const struct pd_tunstat *st, struct pd_ts_findings *out)
@@ -1080,6 +1151,7 @@ void pd_tunstat_finish(const struct pd_tunstat *st, uint32_t tunnel_mtu,
 	if (!st)
 		return;
 	find_blackhole(st, out);
+	find_blackhole_rx(st, out);
 	find_ptb(st, out);
 	find_frag(st, out);
 	find_mss(st, tunnel_mtu, out);

@@ -23,6 +23,8 @@ TSN=$BUILD_DIR/tunsniff
 CHECK_TAG=correlate-lab
 # shellcheck source=tests/lab/check.sh
 . "$LAB_DIR/check.sh"
+# shellcheck source=tests/lab/wgtraffic.sh
+. "$LAB_DIR/wgtraffic.sh"
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/pd-corr.XXXXXX")
 trap '[ -n "${CORR_KEEP:-}" ] || rm -rf "$W"' EXIT
@@ -32,15 +34,6 @@ RC=
 # ping payload sizes (bytes after the 8-byte ICMP header); inner packet = size + 28
 PING_SIZES="100 1000 1300 1356 1364 1365 1372 1380 1392"
 
-# The outer IPv4 size of an inner packet of n bytes on a tunnel of MTU m.
-outer_of()
-{
-	local n=$1 m=$2 p
-	p=$(((n + 15) / 16 * 16))
-	[ "$p" -gt "$m" ] && p=$m
-	echo $((20 + 8 + 16 + p + 16))
-}
-
 run()
 {
 	local e
@@ -49,25 +42,6 @@ run()
 	RC=$?
 	ERR=$(cat "$e")
 	rm -f "$e"
-}
-
-jget()
-{
-	python3 -c 'import json, sys
-d = json.loads(sys.argv[1])
-v = eval("d" + sys.argv[2])
-print("null" if v is None else v)' "$OUT" "$1" 2>/dev/null
-}
-
-expect()
-{
-	local kv k v got
-	for kv; do
-		k=${kv%%=*}
-		v=${kv#*=}
-		if [ "$k" = rc ]; then got=$RC; else got=$(jget "$k"); fi
-		[ "$got" = "$v" ] || { why "$k is '$got', want '$v' (stderr: ${ERR:0:200})"; return; }
-	done
 }
 
 # ---- input errors (no lab) ----------------------------------------------------------------
@@ -105,36 +79,6 @@ sec_input()
 
 # ---- the lab --------------------------------------------------------------------------------
 
-tcp_server()
-{
-	lab_bg server tcp-sink "$(_lab_python)" -c '
-import socket
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("10.99.0.2", 5001)); s.listen(1); print("ready", flush=True)
-while True:
-    c, _ = s.accept(); c.settimeout(8)
-    try:
-        while c.recv(65536): pass
-    except OSError: pass
-    c.close()'
-	lab_wait "tcp sink" 10 grep -q ready "$LAB_TMP/tcp-sink.log"
-}
-
-# tcp_send BYTES: send through the tunnel in 8 kB pieces 10 ms apart (tcpdump, whose buffer
-# is small, keeps up; a capture that drops packets makes them look lost), giving up after
-# 4 s (a black hole stalls it).
-tcp_send()
-{
-	lab_x client timeout 8 "$(_lab_python)" -c '
-import socket, sys, time
-s = socket.create_connection(("10.99.0.2", 5001), timeout=4)
-try:
-    for _ in range(int(sys.argv[1]) // 8192):
-        s.sendall(b"x" * 8192); time.sleep(0.01)
-except OSError: pass
-s.close()' "$1" >/dev/null 2>&1 || true
-}
-
 # traffic: pings of PING_SIZES (3 each, DF set inside the tunnel) and a 300 kB TCP transfer.
 traffic()
 {
@@ -143,7 +87,7 @@ traffic()
 	for s in $PING_SIZES; do
 		lab_x client ping -c 3 -i 0.05 -W 1 -M "do" -s "$s" 10.99.0.2 >/dev/null 2>&1 || true
 	done
-	tcp_send 200000
+	tcp_send client 200000
 	sleep 0.5
 	lab_x client ping -c 2 -i 0.2 -W 1 10.99.0.2 >/dev/null 2>&1 || true
 }
@@ -177,7 +121,7 @@ expected()
 	EXP_LD=0
 	EXP_SL=0
 	for s in $PING_SIZES; do
-		o=$(outer_of $((s + 28)) "$TOPO_WG_MTU")
+		o=$(wg_outer $((s + 28)) "$TOPO_WG_MTU")
 		if [ "$o" -le "$TOPO_MTU" ]; then
 			[ "$o" -gt "$EXP_LD" ] && EXP_LD=$o
 		elif [ "$EXP_SL" = 0 ] || [ "$o" -lt "$EXP_SL" ]; then

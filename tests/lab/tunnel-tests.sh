@@ -39,30 +39,7 @@ run()
 	rm -f "$e"
 }
 
-# jq-like: PATH is a Python subscript on the document, e.g. '["inner"]["largest_ok"]'.
-jget()
-{
-	python3 -c 'import json, sys
-d = json.loads(sys.argv[1])
-v = eval("d" + sys.argv[2])
-print("null" if v is None else v)' "$OUT" "$1" 2>/dev/null
-}
-
-# expect PATH=VALUE... (rc=N for the exit status)
-expect()
-{
-	local kv k v got
-	for kv; do
-		k=${kv%%=*}
-		v=${kv#*=}
-		if [ "$k" = rc ]; then
-			got=$RC
-		else
-			got=$(jget "$k")
-		fi
-		[ "$got" = "$v" ] || { why "$k is '$got', want '$v' (stderr: ${ERR:0:200})"; return; }
-	done
-}
+# jget and expect: check.sh.
 
 t_json()
 {

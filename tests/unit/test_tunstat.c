@@ -311,6 +311,110 @@ static void test_blackhole(void **state)
 	assert_false(has_finding(&f, "blackhole-signature"));
 }
 
+/* Receiving end: a -> b data arrives with counters 0..n-1 except the ones
+ * in `lost`, each of `size` bytes of plaintext; b -> a small replies. */
+static void rx_case(unsigned n, const unsigned *lost, unsigned nlost, size_t size)
+{
+	uint8_t buf[2000];
+	uint64_t fr = 1;
+
+	pd_tunstat_init(&st, 0);
+	for (unsigned i = 0; i < n; i++) {
+		bool skip = false;
+
+		for (unsigned j = 0; j < nlost; j++)
+			skip |= lost[j] == i;
+		if (!skip)
+			feed(0, fr++, (int64_t)i * 100000, buf,
+			     wg_data(buf, sizeof(buf), 1, 2, size, 1420, i));
+		feed(0, fr++, (int64_t)i * 100000 + 50, buf,
+		     wg_data(buf, sizeof(buf), 2, 1, 48, 1420, i));
+	}
+}
+
+static const struct pd_ts_finding *finding(const struct pd_ts_findings *f, const char *kind)
+{
+	for (unsigned i = 0; i < f->n; i++)
+		if (!strcmp(f->f[i].kind, kind))
+			return &f->f[i];
+	return NULL;
+}
+
+/* The message of x, which the caller asserted non-NULL. */
+static const char *msg_of(const struct pd_ts_finding *x)
+{
+	return x ? x->message : "";
+}
+
+static void test_blackhole_rx(void **state)
+{
+	static const unsigned three[] = { 5, 6, 7 };
+	static const unsigned two[] = { 5, 6 };
+	struct pd_ts_findings f;
+	const struct pd_ts_finding *x;
+
+	(void)state;
+	/* 3 of 20 counters missing, everything that arrived 96 + 60 bytes */
+	rx_case(20, three, 3, 96);
+	pd_tunstat_finish(&st, 0, &f);
+	x = finding(&f, "blackhole-signature");
+	assert_non_null(x);
+	assert_int_equal(x->severity, PD_SEV_WARNING);
+	assert_non_null(strstr(msg_of(x), "(receiving end): 3 of 20 WireGuard counters missing"));
+	assert_non_null(strstr(msg_of(x), "arrivals all <= 156 bytes"));
+	assert_int_equal(x->nev, 1);           /* counter 8: the first after the gap */
+	assert_int_equal(x->ev[0].ts_usec, 800000);
+	/* two missing: below the minimum */
+	rx_case(20, two, 2, 96);
+	pd_tunstat_finish(&st, 0, &f);
+	assert_null(finding(&f, "blackhole-signature"));
+	/* three of 40: under one in ten */
+	rx_case(40, three, 3, 96);
+	pd_tunstat_finish(&st, 0, &f);
+	assert_null(finding(&f, "blackhole-signature"));
+	/* large packets arrived: loss, but not of the large ones only */
+	rx_case(20, three, 3, 1400);
+	pd_tunstat_finish(&st, 0, &f);
+	assert_null(finding(&f, "blackhole-signature"));
+	/* nothing missing */
+	rx_case(20, NULL, 0, 96);
+	pd_tunstat_finish(&st, 0, &f);
+	assert_null(finding(&f, "blackhole-signature"));
+}
+
+/* A SYN captured on a tunnel interface is judged against that interface's
+ * MTU; a configured tunnel MTU takes precedence. */
+static void test_mss_source_mtu(void **state)
+{
+	uint8_t buf[2000];
+	struct pd_ts_findings f;
+	const struct pd_ts_finding *x;
+
+	(void)state;
+	pd_tunstat_init(&st, 0);
+	pd_tunstat_set_source_mtu(&st, 1, 1420);
+	feed(0, 1, 0, buf, syn(buf, sizeof(buf), 1460));   /* source 0: no MTU */
+	pd_tunstat_finish(&st, 0, &f);
+	assert_null(finding(&f, "mss-exceeds-tunnel"));
+	feed(1, 1, 10, buf, syn(buf, sizeof(buf), 1380));  /* exactly the limit */
+	pd_tunstat_finish(&st, 0, &f);
+	assert_null(finding(&f, "mss-exceeds-tunnel"));
+	feed(1, 2, 20, buf, syn(buf, sizeof(buf), 1460));
+	pd_tunstat_finish(&st, 0, &f);
+	x = finding(&f, "mss-exceeds-tunnel");
+	assert_non_null(x);
+	assert_non_null(strstr(msg_of(x), "from 10.0.0.100 announces MSS 1460, more than 1380 "
+				   "that tunnel MTU 1420 allows (configured MTU of the tunnel "
+				   "interface captured on)"));
+	assert_int_equal(x->ev[0].source, 1);
+	assert_int_equal(x->ev[0].frame, 2);
+	pd_tunstat_finish(&st, 1500, &f);
+	assert_null(finding(&f, "mss-exceeds-tunnel"));
+	pd_tunstat_set_source_mtu(&st, 1, 0);
+	pd_tunstat_finish(&st, 0, &f);
+	assert_null(finding(&f, "mss-exceeds-tunnel"));
+}
+
 static void test_table_bounded(void **state)
 {
 	uint8_t buf[2000];
@@ -361,6 +465,8 @@ int main(void)
 		cmocka_unit_test(test_fragments),
 		cmocka_unit_test(test_mss),
 		cmocka_unit_test(test_blackhole),
+		cmocka_unit_test(test_blackhole_rx),
+		cmocka_unit_test(test_mss_source_mtu),
 		cmocka_unit_test(test_table_bounded),
 		cmocka_unit_test(test_correlation),
 	};

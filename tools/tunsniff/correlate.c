@@ -17,6 +17,7 @@
 #include <pathdiag/dissect.h>
 
 #include "correlate.h"
+#include "tunsniff.h"
 
 static const struct tool_render corr_render = {
 	.text = tsn_corr_render_text,
@@ -184,6 +185,12 @@ static int src_open(struct src *s, struct tsn_input *in, struct pd_corr_src *cs,
 	}
 	s->fp = NULL; /* libpcap owns it now */
 	s->linktype = pcap_datalink(s->pc);
+	if (!tunsniff_linktype_ok(s->linktype)) {
+		tool_report_fail(rep, PD_EXIT_UNKNOWN, "%s: '%s': link type %d is not supported "
+				 "(Ethernet, Linux cooked, raw IP, null/loopback)", side, in->path,
+				 s->linktype);
+		return PD_EXIT_UNKNOWN;
+	}
 	in->format = "pcap";
 	cs->next = pcap_next_rec;
 	return 0;
@@ -457,6 +464,12 @@ static int rec_open(const struct rec_opts *o, pcap_t **pcp, struct tool_report *
 			return PD_EXIT_UNKNOWN;
 		}
 		*pcp = pc;
+		if (!tunsniff_linktype_ok(pcap_datalink(pc))) {
+			tool_report_fail(rep, PD_EXIT_UNKNOWN, "'%s': link type %d is not supported "
+					 "(Ethernet, Linux cooked, raw IP, null/loopback)", o->rfile,
+					 pcap_datalink(pc));
+			return PD_EXIT_UNKNOWN;
+		}
 		return 0;
 	}
 	pc = pcap_create(o->iface, ebuf);

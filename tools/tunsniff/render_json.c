@@ -15,6 +15,25 @@ static json_t *j_u(uint64_t v)
 	return json_integer((json_int_t)v);
 }
 
+/* A live source's interface: kind, MTU (configured), whether the MSS check
+ * used it as the tunnel MTU. */
+static json_t *j_iface(const struct tunsniff_iface *x)
+{
+	json_t *o;
+	struct pd_value v;
+
+	if (!x->known)
+		return NULL;
+	o = json_object();
+	set(o, "kind", json_string(x->kind));
+	v = x->mtu ? pd_value_int(x->mtu, PD_PROV_CONFIGURED, "bytes", "interface MTU (netlink)") :
+		     pd_value_none("bytes", "not reported");
+	set(o, "mtu", pd_value_json(&v));
+	set(o, "tunnel", json_boolean(x->tunnel));
+	set(o, "mtu_used_for_mss", json_boolean(x->used_for_mss));
+	return o;
+}
+
 static json_t *j_sources(const struct tunsniff_result *res)
 {
 	json_t *a = json_array();
@@ -34,6 +53,7 @@ static json_t *j_sources(const struct tunsniff_result *res)
 			set(k, "if_dropped", j_u(s->stats.if_dropped));
 		}
 		set(o, "stats", k);
+		set(o, "interface", s->live ? j_iface(&res->iface[i]) : NULL);
 		json_array_append_new(a, o);
 	}
 	return a;

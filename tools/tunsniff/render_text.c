@@ -38,6 +38,12 @@ static void text_sources(const struct tunsniff_result *res, struct tool_out *out
 				tool_out_printf(out, ", kernel drop counts unavailable");
 		}
 		tool_out_printf(out, "\n");
+		if (s->live && res->iface[i].known && res->iface[i].mtu)
+			tool_out_printf(out, "  %s: %s, MTU %u (configured)%s\n", s->name,
+					res->iface[i].kind[0] ? res->iface[i].kind : "no kind",
+					res->iface[i].mtu,
+					res->iface[i].used_for_mss ?
+						", a tunnel interface: TCP MSS judged against it" : "");
 	}
 	if (res->write)
 		tool_out_printf(out, "saved to %s%s\n", res->write,

@@ -64,7 +64,7 @@ static void evidence(const struct tunsniff_result *res, const struct pd_ts_findi
 }
 
 /* Link types pd_dissect reads (pathdiag/link.h; DLT_RAW is 12 or 14). */
-static bool linktype_ok(int lt)
+bool tunsniff_linktype_ok(int lt)
 {
 	switch (lt) {
 	case PD_LINKTYPE_NULL:
@@ -108,7 +108,7 @@ static int open_sources(const struct tunsniff_opts *o, struct pd_cap *cap,
 	for (unsigned i = 0; i < pd_cap_count(cap); i++) {
 		const struct pd_cap_source_info *si = pd_cap_info(cap, i);
 
-		if (!linktype_ok(si->linktype)) {
+		if (!tunsniff_linktype_ok(si->linktype)) {
 			tool_report_fail(&res->report, PD_EXIT_UNKNOWN,
 					 "%s: link type %d is not supported (Ethernet, Linux "
 					 "cooked, raw IP, null/loopback)",
@@ -167,6 +167,7 @@ void tunsniff_capture(const struct tunsniff_opts *o, struct tunsniff_result *res
 	res->live = o->niface > 0;
 	if (open_sources(o, cap, res) < 0)
 		goto out;
+	tunsniff_iface_info(o, res);
 	res->analysed = true;
 	if (res->live)
 		live_cap = cap;

@@ -26,6 +26,15 @@ struct tunsniff_opts {
 	unsigned max_tunnels;
 };
 
+/* What netlink says about an interface captured on (ifmtu.c). */
+struct tunsniff_iface {
+	bool known;             /* RTM_GETLINK answered */
+	char kind[32];          /* IFLA_INFO_KIND, "" for none */
+	uint32_t mtu;           /* configured on the interface (0: not given) */
+	bool tunnel;            /* a tunnel kind: its MTU is the tunnel MTU */
+	bool used_for_mss;      /* the MSS check judges SYNs captured there by it */
+};
+
 /* Everything one run of tunsniff found; the renderers read only this. */
 struct tunsniff_result {
 	struct tool_report report; /* error, findings, verdict */
@@ -39,12 +48,21 @@ struct tunsniff_result {
 	struct pd_tunstat *st;
 	struct pd_ts_findings tf;
 	const char *write;
+	struct tunsniff_iface iface[TUNSNIFF_MAX_SOURCES]; /* live sources */
 };
 
 void tunsniff_result_init(struct tunsniff_result *res);
 
 /* capture.c of the tool: run the capture and the analysis into res. */
 void tunsniff_capture(const struct tunsniff_opts *o, struct tunsniff_result *res);
+
+/* ifmtu.c: read each live interface's kind and MTU; a tunnel interface's
+ * MTU becomes its source's MTU for the MSS check. */
+void tunsniff_iface_info(const struct tunsniff_opts *o, struct tunsniff_result *res);
+
+/* sniff.c: the link types pd_dissect reads (Ethernet, Linux cooked v1/v2,
+ * raw IP, null/loopback); correlate and record refuse others too. */
+bool tunsniff_linktype_ok(int lt);
 
 /* render_text.c / render_json.c */
 void tunsniff_render_text(const struct tool_ctx *ctx, const void *result, struct tool_out *out);

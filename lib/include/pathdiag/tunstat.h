@@ -96,12 +96,19 @@ struct pd_ts_dir {
 	uint32_t bh_size;                 /* best back-off run found */
 	unsigned bh_n;
 	struct pd_ts_frame_ref bh[PD_TS_RUN];
+	/* WireGuard data arriving after a counter gap (receiving-end view) */
+	struct pd_ts_frame_ref gap_ev[PD_TS_MAX_EVIDENCE];
+	unsigned gap_nev;
 };
 
 struct pd_ts_session {
 	uint32_t idx[2];  /* receiver index owned by endpoint a, by b */
 	bool has[2];
 	uint64_t packets;
+	/* data message counters seen per direction (dir as in pd_ts_tunnel):
+	 * lowest, highest, how many; a gap (hi - lo + 1 > n) is packets the
+	 * far end sent that never reached this capture point */
+	uint64_t ctr_lo[2], ctr_hi[2], ctr_n[2];
 };
 
 struct pd_ts_tunnel {
@@ -181,6 +188,9 @@ struct pd_tunstat {
 	 * pair only (outer fragments); fixed size, never rehashed */
 	uint16_t by_key[PD_TS_HASH_SLOTS];
 	uint16_t by_addr[PD_TS_HASH_SLOTS];
+	/* MTU of the interface each source captured on (0 = unknown or not a
+	 * tunnel interface), see pd_tunstat_set_source_mtu */
+	uint32_t src_mtu[PD_TS_MAX_SOURCES];
 };
 
 /* Reset st with a tunnel table of `capacity` entries (0 or more than
@@ -191,6 +201,13 @@ void pd_tunstat_init(struct pd_tunstat *st, unsigned capacity);
  * others are counted as source PD_TS_MAX_SOURCES - 1). */
 void pd_tunstat_add(struct pd_tunstat *st, unsigned source, uint64_t frame, int64_t ts_usec,
 		    const struct pd_packet *pkt);
+
+/* Source `source` is a capture of a tunnel interface whose MTU is `mtu`
+ * (configured on the interface, e.g. read over netlink): TCP SYNs captured
+ * there outside any tunnel this analysis recognises are the tunnel's inner
+ * packets, and their MSS is judged against this MTU (unless a tunnel MTU is
+ * given to pd_tunstat_finish).  0 forgets it. */
+void pd_tunstat_set_source_mtu(struct pd_tunstat *st, unsigned source, uint32_t mtu);
 
 /* The overhead of a tunnel: exact when the inner packet was seen (min ==
  * max over all samples), or from the message layout (WireGuard).  Returns
@@ -225,7 +242,19 @@ struct pd_ts_findings {
 
 /* Draw the findings from everything added so far; does not change st.
  * tunnel_mtu: a tunnel MTU the user configured for the MSS check (0 =
- * none). */
+ * none).
+ *
+ * blackhole-signature has two views.  Sending end (critical): one
+ * direction re-sends a large outer size with back-off while the other way
+ * carries nothing that large.  Receiving end (warning; WireGuard only, whose
+ * data counters are in clear): in one direction at least
+ * PD_TS_BH_RX_MIN_MISSING counters, and at least one in
+ * PD_TS_BH_RX_MIN_SHARE of the span between the lowest and highest counter
+ * seen per session, never arrived, while every packet that did arrive in
+ * that direction was under 1000 bytes and the other direction carried
+ * packets too. */
+#define PD_TS_BH_RX_MIN_MISSING 3
+#define PD_TS_BH_RX_MIN_SHARE 10
 void pd_tunstat_finish(const struct pd_tunstat *st, uint32_t tunnel_mtu,
 		       struct pd_ts_findings *out);
 
