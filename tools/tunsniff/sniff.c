@@ -34,6 +34,18 @@ static void catch_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+/* How long a stopped live capture keeps reading what the kernel captured
+ * before the stop: more than libpcap's block timeout (capture.c, 50 ms). */
+#define LIVE_DRAIN_S 0.15
+
+static int64_t realtime_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -151,9 +163,9 @@ void tunsniff_capture(const struct tunsniff_opts *o, struct tunsniff_result *res
 	struct pd_error err = { 0 };
 	struct pd_cap_frame f;
 	struct pd_packet *pkt = malloc(sizeof(*pkt));
-	int64_t t0 = 0, tlast = 0;
+	int64_t t0 = 0, tlast = 0, stop_usec = 0;
 	uint64_t nframes = 0;
-	double start;
+	double start, drain_end = 0;
 	char msg[512];
 	int rc;
 
@@ -175,19 +187,24 @@ void tunsniff_capture(const struct tunsniff_opts *o, struct tunsniff_result *res
 	start = now_s();
 	res->stop_reason = "end of input";
 	for (;;) {
-		if (stop_signal) {
-			res->stop_reason = "signal";
-			break;
+		if (!drain_end && (stop_signal || (o->duration > 0 && res->live &&
+						    now_s() - start >= o->duration))) {
+			res->stop_reason = stop_signal ? "signal" : "duration";
+			if (!res->live)
+				break;
+			/* Live: the kernel hands ring blocks over up to the block
+			 * timeout late, so frames captured before the stop may
+			 * still be waiting; read them, and nothing captured later. */
+			drain_end = now_s() + LIVE_DRAIN_S;
+			stop_usec = realtime_usec();
 		}
 		if (o->count && nframes >= o->count) {
 			res->stop_reason = "count";
 			break;
 		}
-		if (o->duration > 0 && res->live && now_s() - start >= o->duration) {
-			res->stop_reason = "duration";
+		if (drain_end && now_s() >= drain_end)
 			break;
-		}
-		rc = pd_cap_next(cap, &f, 100, &err);
+		rc = pd_cap_next(cap, &f, drain_end ? 20 : 100, &err);
 		if (rc == PD_CAP_EOF)
 			break;
 		if (rc < 0) {
@@ -195,7 +212,7 @@ void tunsniff_capture(const struct tunsniff_opts *o, struct tunsniff_result *res
 					 err.what ? err.what : "read error");
 			break;
 		}
-		if (rc == 0)
+		if (rc == 0 || (drain_end && f.ts_usec > stop_usec))
 			continue;
 		if (nframes == 0)
 			t0 = f.ts_usec;
