@@ -105,8 +105,8 @@ int pd_value_format(const struct pd_value *v, char *buf, size_t len);
  *  "provenance": "measured", "basis": "..." | null}.  NULL on failure. */
 json_t *pd_value_json(const struct pd_value *v);
 
-#define PD_FINDING_MSG_MAX 192
-#define PD_FINDING_EVIDENCE_MAX 320
+#define PD_FINDING_MSG_MAX 384
+#define PD_FINDING_EVIDENCE_MAX 512
 
 /* One conclusion of a tool: what kind it is (a stable identifier such as
  * "mss-exceeds-path"), how bad, one sentence for people, and the evidence
