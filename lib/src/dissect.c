@@ -159,7 +159,7 @@ static int walk_cmd(struct walker *w, size_t off, size_t len, unsigned flags)
 {
 	struct pd_cursor c = pd_cur_init(w->frame + off, len);
 	struct pd_layer *l = layer_slot(w, PD_LAYER_CMD, off, flags);
-	uint16_t type;
+	uint16_t type = 0; /* set below: the header was checked to be whole */
 
 	if (!l)
 		return w->pkt->err.code;
