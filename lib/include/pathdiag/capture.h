@@ -84,7 +84,8 @@ void pd_cap_free(struct pd_cap *c);
 
 /* Add a capture file (pcap or pcapng, "-" for standard input). */
 int pd_cap_add_file(struct pd_cap *c, const char *path, struct pd_error *err);
-/* Add a live interface: large kernel buffer, immediate mode, non-blocking. */
+/* Add a live interface: large kernel buffer, TPACKET_V3 ring with a 50 ms
+ * block timeout (frames are handed over up to that late), non-blocking. */
 int pd_cap_add_iface(struct pd_cap *c, const char *iface, struct pd_error *err);
 
 /* Save every source's frames: source 0 to path, source N to path.N.  Call
