@@ -22,8 +22,10 @@
  * rewrite.  Anything else (the end of the file, a truncated record, an
  * oversized one) is handed back to libpcap at that record's offset, and
  * libpcap reports it in its own words.  Timestamps are returned as libpcap
- * opened with microsecond precision returns them: the 32-bit fields signed,
- * nanoseconds divided by 1000.
+ * opened with microsecond precision returns them (libpcap 1.10, found by
+ * fuzz_pcapfast, which compares the two): in a file of this host's byte
+ * order both fields signed 32-bit, in a byte-swapped one both unsigned;
+ * nanoseconds divided by 1000; nothing normalised.
  *
  * The buffer is small enough to stay in the CPU's cache between the read
  * that fills it and the dissection of its frames, and large enough for the
@@ -143,8 +145,7 @@ int pcapfast_next(struct pcapfast *m, pcap_t *p, struct pcap_pkthdr **hdr, const
 {
 	for (;;) {
 		const uint8_t *r;
-		uint32_t caplen;
-		int32_t sec, frac;
+		uint32_t caplen, sec, frac;
 
 		if (!m->on)
 			return 0;
@@ -156,10 +157,15 @@ int pcapfast_next(struct pcapfast *m, pcap_t *p, struct pcap_pkthdr **hdr, const
 		    !have(m, m->off, REC_HDR + (size_t)caplen))
 			return hand_back(m, p);
 		r = m->buf + (m->off - m->buf_off);
-		sec = (int32_t)rd32(r, m->swapped);
-		frac = (int32_t)rd32(r + 4, m->swapped);
-		m->hdr.ts.tv_sec = sec;
-		m->hdr.ts.tv_usec = m->nsec ? frac / 1000 : frac;
+		sec = rd32(r, m->swapped);
+		frac = rd32(r + 4, m->swapped);
+		if (m->swapped) {
+			m->hdr.ts.tv_sec = (time_t)sec;
+			m->hdr.ts.tv_usec = (suseconds_t)(m->nsec ? frac / 1000 : frac);
+		} else {
+			m->hdr.ts.tv_sec = (int32_t)sec;
+			m->hdr.ts.tv_usec = m->nsec ? (int32_t)frac / 1000 : (int32_t)frac;
+		}
 		m->hdr.caplen = caplen;
 		m->hdr.len = rd32(r + 12, m->swapped);
 		m->off += REC_HDR + (off_t)caplen;
