@@ -1008,7 +1008,8 @@ static void find_mss(const struct pd_tunstat *st, uint32_t configured,
 			return;
 		pd_ts_addr(e->family, e->src, who, sizeof(who));
 		fmsg(f,
-			 "%s from %s announces MSS %u, more than %u that tunnel MTU %u allows (%s)",
+			 "%s from %s (address as seen on the tunnel, after any NAT) announces MSS %u, "
+			 "more than %u that tunnel MTU %u allows (%s)",
 			 e->syn_ack ? "SYN-ACK" : "SYN", who, e->value, limit, mtu, basis);
 		/* the same source and MSS again: evidence of this finding */
 		for (unsigned j = i; j < st->nev; j++) {

@@ -17,11 +17,18 @@
 #          counters missing, nothing of 1000 bytes or more arriving: blackhole-signature,
 #          warning).  The same without the drop (bottleneck 1500): 1480-byte packets seen at
 #          both ends and no blackhole finding.
-#   mss    the Docker case: a "container" namespace on a bridge of MTU 1500 in the client,
-#          routed into the 1420-MTU WireGuard tunnel; its SYN announces MSS 1500 - 40 = 1460.
-#          tunsniff -i on the client's tunnel interface reads that interface's MTU over netlink
-#          and must flag mss-exceeds-tunnel naming the container's address, 1460 > 1420 - 40.
-#          With an nft rule clamping the MSS to the route MTU in the client: no finding.
+#   mss    the Docker case (field report 004): the client is the Docker host, a Linux bridge of
+#          MTU 1500 with a "container" namespace on it (veth of the bridge's MTU), its traffic
+#          routed into the 1420-MTU WireGuard tunnel and masqueraded (nft) on the tunnel
+#          interface.  The container's SYN announces MSS 1500 - 40 = 1460.  tunsniff -i on the
+#          tunnel interface reads that interface's MTU over netlink and must flag
+#          mss-exceeds-tunnel naming the address the SYN carries on the tunnel (the host's
+#          tunnel address, after NAT: tshark confirms source and MSS, the masquerade counter
+#          moved, the container's address is nowhere on the tunnel), 1460 > 1420 - 40, with
+#          the SYN's frame as evidence.  With an nft rule clamping the MSS to the route MTU
+#          on forward, tshark sees MSS 1380 = 1420 - 40 and there is no finding.
+#   mssrouted  the same without NAT (the peer routes the container's prefix back): the
+#          finding names the container's own address.
 # Prints "tunsniff-lab: N passed, M failed".
 
 if [ -z "${BASH_VERSION:-}" ]; then
@@ -370,38 +377,51 @@ sec_bh()
 
 CTR4=172.18.0.2
 BRIDGE4=172.18.0.1
+CTR_NET=172.18.0.0/24
 BRIDGE_MTU=1500
 
-# mss_build: topo wg (no drop), a bridge br0 (MTU 1500) in the client with a "ctr" namespace
-# on it, routed (not masqueraded, so the container's address shows inside the tunnel) into
-# the tunnel; the server routes the container's prefix back through its tunnel interface.
+# mss_build routed|masq: topo wg (no drop) with the client as the Docker host: a Linux bridge
+# br0 of MTU $BRIDGE_MTU in its namespace, a "ctr" namespace on it (the container's veth of the
+# bridge's MTU, as Docker makes it), forwarding on, default route of the container via br0.
+# masq: the host masquerades what leaves through the tunnel interface (nft, as Docker and
+# wg-quick setups do), so the peer only ever sees the host's tunnel address.  routed: no NAT;
+# the server accepts and routes the container's prefix through its tunnel interface.
 mss_build()
 {
-	local ns_c
+	local mode=$1 ns_c
 	topo_wg pmtud mtu=1420 bottleneck=1500 || return
 	ns_c=$LAB_PREFIX$TOPO_CLIENT
 	lab_node ctr || return
 	_lab_do "bridge br0" ip -n "$ns_c" link add br0 mtu "$BRIDGE_MTU" type bridge || return
 	_lab_do "br0 up" ip -n "$ns_c" link set br0 up || return
 	lab_addr client br0 "$BRIDGE4/24" || return
-	lab_link ctr client if_a=eth0 if_b=vctr a4="$CTR4/24" || return
+	lab_link ctr client mtu="$BRIDGE_MTU" if_a=eth0 if_b=vctr a4="$CTR4/24" || return
 	_lab_do "vctr on br0" ip -n "$ns_c" link set vctr master br0 || return
 	lab_route ctr default "$BRIDGE4" || return
 	lab_sysctl client net.ipv4.ip_forward=1 || return
-	_lab_do "server: container prefix allowed from the client" ip netns exec \
-		"$LAB_PREFIX$TOPO_SERVER" wg set "$TOPO_WG_SERVER_IF" peer "$(cat "$LAB_TMP/wg-client.pub")" \
-		allowed-ips "$TOPO_WG_CLIENT4/32,$TOPO_WG_CLIENT6/128,172.18.0.0/24" || return
-	_lab_do "server: route to the container" ip -n "$LAB_PREFIX$TOPO_SERVER" route replace \
-		172.18.0.0/24 dev "$TOPO_WG_SERVER_IF" || return
+	if [ "$mode" = masq ]; then
+		lab_router_masq client "$TOPO_WG_CLIENT_IF" "$CTR_NET" || return
+	else
+		_lab_do "server: container prefix allowed from the client" ip netns exec \
+			"$LAB_PREFIX$TOPO_SERVER" wg set "$TOPO_WG_SERVER_IF" \
+			peer "$(cat "$LAB_TMP/wg-client.pub")" \
+			allowed-ips "$TOPO_WG_CLIENT4/32,$TOPO_WG_CLIENT6/128,$CTR_NET" || return
+		_lab_do "server: route to the container" ip -n "$LAB_PREFIX$TOPO_SERVER" route \
+			replace "$CTR_NET" dev "$TOPO_WG_SERVER_IF" || return
+	fi
+	[ "$(lab_mtu ctr eth0)" = "$BRIDGE_MTU" ] && [ "$(lab_mtu client br0)" = "$BRIDGE_MTU" ] &&
+		[ "$(lab_mtu client "$TOPO_WG_CLIENT_IF")" = "$TOPO_WG_MTU" ] ||
+		{ _lab_fail mss_build "MTUs are not bridge $BRIDGE_MTU / tunnel $TOPO_WG_MTU"; return 1; }
 	lab_x ctr ping -c 1 -W 2 "$TOPO_WG_SERVER4" >/dev/null ||
 		{ _lab_fail mss_build "container cannot reach $TOPO_WG_SERVER4"; return 1; }
 }
 
-# mss_run NAME: tunsniff -i on the client's tunnel interface while the container connects.
+# mss_run NAME: tunsniff -i on the client's tunnel interface (-w NAME.pcap for tshark) while the
+# container connects to the sink on the server's tunnel address.
 mss_run()
 {
 	local p
-	tsn_bg client "$1" -i "$TOPO_WG_CLIENT_IF"
+	tsn_bg client "$1" -i "$TOPO_WG_CLIENT_IF" -w "$W/$1.pcap"
 	p=$LAB_LAST_PID
 	tsn_ready "$p" "$1" || return
 	tcp_send ctr 16384
@@ -409,36 +429,72 @@ mss_run()
 	tsn_stop "$p"
 }
 
+# syn_truth NAME: "frame source mss" of each SYN (not SYN-ACK) towards the sink port, as tshark
+# decodes NAME.pcap.
+syn_truth()
+{
+	tshark -r "$W/$1.pcap" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.dstport == 5001' \
+		-T fields -e frame.number -e ip.src -e tcp.options.mss_val 2>/dev/null
+}
+
+# t_mss_flag NAME SRC: one warning naming SRC (the address the SYN carries on the tunnel), the
+# MSS the container's kernel derived from the bridge MTU and the tunnel MTU the lab set; its
+# evidence frame is the SYN tshark finds, which carries that source and MSS.
 t_mss_flag()
 {
-	local f want
-	want="SYN from $CTR4 announces MSS $((BRIDGE_MTU - 40)), more than $((TOPO_WG_MTU - 40)) that tunnel MTU $TOPO_WG_MTU allows (configured MTU of the tunnel interface captured on)"
-	load "$W/mss.json"
+	local f want src=$2 truth
+	want="SYN from $src (address as seen on the tunnel, after any NAT) announces MSS $((BRIDGE_MTU - 40)), more than $((TOPO_WG_MTU - 40)) that tunnel MTU $TOPO_WG_MTU allows (configured MTU of the tunnel interface captured on)"
+	load "$W/$1.json"
 	expect rc=1 '["sources"][0]["interface"]["mtu"]["value"]='"$TOPO_WG_MTU" \
 		'["sources"][0]["interface"]["mtu"]["provenance"]=configured' \
 		'["sources"][0]["interface"]["mtu_used_for_mss"]=True' || return
+	truth=$(syn_truth "$1")
+	[ "$(printf '%s\n' "$truth" | grep -c .)" = 1 ] || { why "tshark SYNs: '$truth'"; return; }
+	[ "$(cut -f2,3 <<<"$truth")" = "$src"$'\t'"$((BRIDGE_MTU - 40))" ] ||
+		{ why "tshark: SYN source/MSS '$truth', want $src $((BRIDGE_MTU - 40))"; return; }
 	f=$(findings mss-exceeds-tunnel)
 	[ "$(printf '%s\n' "$f" | grep -c .)" = 1 ] || { why "mss findings: '$f'"; return; }
 	[ "${f#*$'\t'}" = "$want" ] || { why "message '${f#*$'\t'}', want '$want'"; return; }
-	[ "${f%%$'\t'*}" = warning ] || why "severity ${f%%$'\t'*}"
+	[ "${f%%$'\t'*}" = warning ] || { why "severity ${f%%$'\t'*}"; return; }
+	expect '["findings"][0]["frames"][0]["frame"]='"$(cut -f1 <<<"$truth")"
 }
 
+# t_mss_masq_proof: the container's SYN left through the masquerade rule (its counter moved)
+# and its address never appears in the tunnel capture.
+t_mss_masq_proof()
+{
+	local n
+	n=$(lab_nft_counter client ip pdl_nat masq)
+	[ "${n:-0}" -ge 1 ] || { why "masquerade counter '$n'"; return; }
+	n=$(tshark -r "$W/mss.pcap" -Y "ip.addr == $CTR4" 2>/dev/null | wc -l)
+	[ "$n" = 0 ] || why "$n frames on the tunnel carry the container's address $CTR4"
+}
+
+# t_mss_clamped: with the clamp the SYN on the tunnel carries MSS tunnel MTU - 40 (tshark) and
+# there is no finding, although the SYN was judged (one SYN with MSS counted).
 t_mss_clamped()
 {
+	local truth
 	load "$W/mss-clamped.json"
-	expect rc=0 '["sources"][0]["interface"]["mtu_used_for_mss"]=True' || return
-	[ -z "$(findings mss-exceeds-tunnel)" ] || { why "$(findings mss-exceeds-tunnel)"; return; }
-	# the SYN was there to judge
-	[ "$(jget '["totals"]["syn_mss"]')" -ge 1 ] || why "no SYN with MSS captured"
+	expect rc=0 '["sources"][0]["interface"]["mtu_used_for_mss"]=True' \
+		'["totals"]["syn_mss"]=1' || return
+	truth=$(syn_truth mss-clamped)
+	[ "$(printf '%s\n' "$truth" | grep -c .)" = 1 ] || { why "tshark SYNs: '$truth'"; return; }
+	[ "$(cut -f2,3 <<<"$truth")" = "$TOPO_WG_CLIENT4"$'\t'"$((TOPO_WG_MTU - 40))" ] ||
+		{ why "tshark: SYN source/MSS '$truth', want $TOPO_WG_CLIENT4 $((TOPO_WG_MTU - 40))"; return; }
+	[ -z "$(findings mss-exceeds-tunnel)" ] || why "$(findings mss-exceeds-tunnel)"
 }
 
 sec_mss()
 {
-	build "container on a 1500 bridge behind wg mtu 1420" mss_build || return
+	build "docker host: container on a $BRIDGE_MTU bridge, masquerade into wg mtu 1420" \
+		mss_build masq || return
 	tcp_server || { bad "tcp sink" "did not start"; lab_end; return; }
 	if mss_run mss; then
-		check "SYN from the container: mss-exceeds-tunnel names it, MSS 1460 > 1380, MTU from netlink" \
-			t_mss_flag
+		check "masquerade: mss-exceeds-tunnel names $TOPO_WG_CLIENT4 (after NAT), MSS 1460 > 1380" \
+			t_mss_flag mss "$TOPO_WG_CLIENT4"
+		check "masquerade: the SYN was NATed (counter), no container address on the tunnel" \
+			t_mss_masq_proof
 	else
 		bad "capture on the tunnel interface" "failed"
 	fi
@@ -449,9 +505,25 @@ sec_mss()
 	}
 	EOF
 	if mss_run mss-clamped; then
-		check "MSS clamped to the route MTU in the client: no mss finding" t_mss_clamped
+		check "MSS clamped to the route MTU on forward: SYN MSS 1380 on the tunnel, no finding" \
+			t_mss_clamped
 	else
 		bad "capture on the tunnel interface (clamped)" "failed"
+	fi
+	lab_end
+}
+
+# sec_mssrouted: the same without NAT: the finding names the container's own address.
+sec_mssrouted()
+{
+	build "container on a $BRIDGE_MTU bridge routed (no NAT) into wg mtu 1420" \
+		mss_build routed || return
+	tcp_server || { bad "tcp sink" "did not start"; lab_end; return; }
+	if mss_run mss-routed; then
+		check "routed: mss-exceeds-tunnel names the container $CTR4, MSS 1460 > 1380" \
+			t_mss_flag mss-routed "$CTR4"
+	else
+		bad "capture on the tunnel interface" "failed"
 	fi
 	lab_end
 }
@@ -470,7 +542,7 @@ main()
 		echo "tunsniff-lab: SKIP lab: needs wireguard-go, wg and tshark"
 	else
 		lab_sweep_stale
-		for sec in ${TUNSNIFF_SECTIONS:-live bh mss}; do
+		for sec in ${TUNSNIFF_SECTIONS:-live bh mss mssrouted}; do
 			"sec_$sec"
 		done
 	fi

@@ -403,7 +403,8 @@ static void test_mss_source_mtu(void **state)
 	pd_tunstat_finish(&st, 0, &f);
 	x = finding(&f, "mss-exceeds-tunnel");
 	assert_non_null(x);
-	assert_non_null(strstr(msg_of(x), "from 10.0.0.100 announces MSS 1460, more than 1380 "
+	assert_non_null(strstr(msg_of(x), "from 10.0.0.100 (address as seen on the tunnel, "
+				   "after any NAT) announces MSS 1460, more than 1380 "
 				   "that tunnel MTU 1420 allows (configured MTU of the tunnel "
 				   "interface captured on)"));
 	assert_int_equal(x->ev[0].source, 1);
