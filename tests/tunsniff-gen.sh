@@ -10,6 +10,12 @@
 # those largest sizes; tshark decoding the same file must find the same largest sizes (outer
 # 40 + the first ipv6.plen, inner ip.len or 40 + the last ipv6.plen).
 #
+# Receiving-end blackhole signature: gencap's bh-rx (ip6tnl, full-size TCP segments lost before
+# the capture point, the small tail re-sent with back-off, the receiver's ACK stuck at the
+# hole) must give one blackhole-signature (warning, receiving end) whose hole size, later
+# segments and evidence frames are tshark's; bh-rx-heal (the hole filled by the first
+# retransmission) none.
+#
 # Bad input: a truncated pcapng, a pcapng of an unsupported link type (tunsniff, correlate and
 # record), a garbage record file and a record file cut in its header for correlate: one line on
 # stderr, exit 3, no crash (a signal would give an exit status above 128).
@@ -91,6 +97,98 @@ for scen in ip6tnl-tel:48:4 ip6tnl-notel:40:4 6in6:48:6; do
 			fi
 		done
 	done
+done
+
+# ---- receiving-end blackhole signature (inner TCP) -------------------------------------------
+#
+# gencap bh-rx: the receiving end of ip6tnl (TEL, 48 bytes) where two full-size segments of a
+# flight never arrive, the small tail does and is re-sent at each back-off, and the receiver's
+# ACK stays at the first lost byte.  tshark's truth: the frame after the hole ("previous
+# segment not captured"), the duplicate ACKs, the hole's size (that frame's seq minus the stuck
+# ACK), the later segments (data at or beyond that seq) and their largest size.  The lost
+# segments' size is the MSS the lab built (MTU - 48 - 40) less the 12 bytes of timestamps
+# option: MTU - 100, in packets of MTU - 48 (inner) and MTU (outer).  bh-rx-heal: the same hole
+# filled by the first retransmission: no blackhole-signature.
+
+# bh_truth FILE.pcap: "F G N L D1,D2,..." as tshark decodes FILE.
+bh_truth()
+{
+	tshark -r "$1" -T fields -e frame.number -e tcp.seq -e tcp.ack -e tcp.len \
+		-e tcp.analysis.lost_segment -e tcp.analysis.duplicate_ack -e tcp.srcport \
+		2>/dev/null | python3 -c '
+import sys
+rows = [l.rstrip("\n").split("\t") for l in sys.stdin]
+lost = [r for r in rows if r[4]]
+if not lost:
+    print("none"); sys.exit()
+f = lost[0]
+dups = [r for r in rows if r[5]]
+g = int(f[1]) - int(dups[0][2]) if dups else 0
+later = [r for r in rows if r[6] == f[6] and int(r[3]) > 0 and int(r[1]) >= int(f[1])]
+print(f[0], g, len(later), max(int(r[3]) for r in later), ",".join(r[0] for r in dups))'
+}
+
+for mtu in 1300 1500 9000; do
+	for lt in raw eth; do
+		t="bh-rx $lt mtu $mtu"
+		f=$W/bhrx-$lt-$mtu.pcap
+		if ! "$GEN" bh-rx -m "$mtu" -l "$lt" -o "$f" 2>"$W/err"; then
+			bad "$t" "gencap: $(cat "$W/err")"
+			continue
+		fi
+		"$TSN" --json -r "$f" >"$W/out.json" 2>"$W/err"
+		rc=$?
+		set -- $(bh_truth "$f")
+		if [ "$#" != 5 ]; then
+			bad "$t" "tshark truth: $*"
+			continue
+		fi
+		seg=$((mtu - 100))
+		want="ip6tnl 2001:db8:1::1 -> 2001:db8:1::2 (receiving end): TCP 192.0.2.1:40300 -> 192.0.2.2:40001: a $2-byte hole never filled while $3 later segments of <= $4 bytes arrived"
+		want2="likely lost on the path"
+		tail="$(($2 / seg)) x $seg-byte segments ($((mtu - 48))-byte inner, $mtu-byte outer packets) $want2"
+		if [ "$rc" != 1 ]; then
+			bad "$t" "exit $rc, want 1: $(head -c 200 "$W/err")"
+		elif why=$(python3 - "$W/out.json" "$want" "$tail" "$1,$5" <<-'EOF'
+			import json, sys
+			d = json.load(open(sys.argv[1]))
+			fs = [f for f in d["findings"] if f["kind"] == "blackhole-signature"]
+			if len(fs) != 1 or len(d["findings"]) != 1:
+			    sys.exit("findings: %r" % [f["kind"] for f in d["findings"]])
+			f = fs[0]
+			if f["severity"] != "warning":
+			    sys.exit("severity " + f["severity"])
+			if not f["message"].startswith(sys.argv[2]) or not f["message"].endswith(sys.argv[3]):
+			    sys.exit("message %r, want %r ... %r" % (f["message"], sys.argv[2], sys.argv[3]))
+			got = ",".join(str(x["frame"]) for x in f["frames"])
+			if got != sys.argv[4]:
+			    sys.exit("evidence frames %s, want %s (tshark)" % (got, sys.argv[4]))
+			EOF
+		); then
+			ok "$t: blackhole-signature (receiving end), $2-byte hole, $(($2 / seg)) x $seg lost, frames = tshark's"
+		else
+			bad "$t" "$why"
+		fi
+	done
+	t="bh-rx-heal mtu $mtu"
+	f=$W/bhheal-$mtu.pcap
+	if ! "$GEN" bh-rx-heal -m "$mtu" -o "$f" 2>"$W/err"; then
+		bad "$t" "gencap: $(cat "$W/err")"
+		continue
+	fi
+	"$TSN" --json -r "$f" >"$W/out.json" 2>"$W/err"
+	rc=$?
+	set -- $(bh_truth "$f")
+	retx=$(tshark -r "$f" -Y tcp.analysis.retransmission 2>/dev/null | wc -l)
+	if [ "$#" != 5 ] || [ "$retx" != 2 ]; then
+		bad "$t" "tshark: hole '$*', $retx retransmissions (want a hole and 2)"
+	elif [ "$rc" != 0 ]; then
+		bad "$t" "exit $rc, want 0: $(head -c 300 "$W/out.json")"
+	elif why=$(jcheck "$W/out.json" '["findings"].__len__()=0'); then
+		ok "$t: the $2-byte hole filled by the first retransmission: no finding"
+	else
+		bad "$t" "$why"
+	fi
 done
 
 # ---- bad input ---------------------------------------------------------------------------

@@ -617,6 +617,173 @@ static void syn_add(struct pd_tunstat *st, const struct pd_packet *p, unsigned t
 	event_add(st, &e);
 }
 
+/* ---- inner TCP flows (receiving-end blackhole signature) -------------------- */
+
+/* Sequence-space comparisons (RFC 9293 section 3.4: modulo 2^32). */
+static bool seq_lt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+static bool seq_le(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) <= 0;
+}
+
+static uint32_t seq_max(uint32_t a, uint32_t b)
+{
+	return seq_lt(a, b) ? b : a;
+}
+
+/* The flow of tunnel t between (src, sport) and (dst, dport); *side is the
+ * sender's index.  Created when new, NULL when the table is full. */
+static struct pd_ts_flow *flow_get(struct pd_tunstat *st, int t, int fam, const uint8_t *src,
+				   uint16_t sport, const uint8_t *dst, uint16_t dport, int *side)
+{
+	struct pd_ts_flow *f;
+
+	for (unsigned i = 0; i < st->nflows; i++) {
+		f = &st->flow[i];
+		if (f->tunnel != t || f->family != fam)
+			continue;
+		for (int s = 0; s < 2; s++)
+			if (f->port[s] == sport && f->port[!s] == dport &&
+			    !memcmp(f->addr[s], src, 16) && !memcmp(f->addr[!s], dst, 16)) {
+				*side = s;
+				return f;
+			}
+	}
+	if (st->nflows >= PD_TS_MAX_FLOWS) {
+		st->flows_dropped++;
+		return NULL;
+	}
+	f = &st->flow[st->nflows++];
+	memset(f, 0, sizeof(*f));
+	f->tunnel = t;
+	f->family = fam;
+	memcpy(f->addr[0], src, 16);
+	memcpy(f->addr[1], dst, 16);
+	f->port[0] = sport;
+	f->port[1] = dport;
+	*side = 0;
+	return f;
+}
+
+/* The bytes of an open hole up to `upto` came (or were acknowledged): it
+ * closes when that reaches its end, else it shrinks (progress: the stuck
+ * ACKs start over). */
+static void hole_reached(struct pd_ts_flow_half *h, uint32_t upto)
+{
+	if (seq_le(h->hole_end, upto)) {
+		h->hole = false;
+		h->next = seq_max(upto, h->later_hi);
+	} else {
+		h->next = upto;
+		h->hole_start = upto;
+		h->ack_n = 0;
+	}
+}
+
+/* Data of `len` bytes at seq from one side: advance the next byte expected,
+ * open a hole when a segment starts beyond it, note later arrivals while it
+ * is open, close it when the missing bytes come. */
+static void flow_data(struct pd_ts_flow_half *h, uint32_t seq, uint32_t len, uint32_t hdr,
+		      struct pd_ts_frame_ref r)
+{
+	uint32_t end = seq + len;
+
+	if (len > h->max_pay)
+		h->max_pay = len;
+	if (!h->has_next) {
+		h->has_next = true;
+		h->next = end;
+		return;
+	}
+	if (!h->hole) {
+		if (seq_le(seq, h->next)) {
+			h->next = seq_max(h->next, end);
+			return;
+		}
+		h->hole = true;
+		h->hole_start = h->next;
+		h->hole_end = seq;
+		h->later_hi = end;
+		h->later_max = len;
+		h->later_n = 1;
+		h->later_hdr = hdr;
+		h->hole_ev = r;
+		h->ack_n = 0;
+		return;
+	}
+	if (seq_le(seq, h->hole_start) && seq_lt(h->hole_start, end)) {
+		hole_reached(h, end);
+		return;
+	}
+	if (seq_lt(seq, h->hole_start))
+		return; /* old data again */
+	h->later_n++;
+	if (len > h->later_max)
+		h->later_max = len;
+	h->later_hi = seq_max(h->later_hi, end);
+}
+
+/* An ACK from the other side of h: stuck at the hole's start (one more
+ * round when it comes PD_TS_ACK_ROUND_USEC after the one before), or past
+ * it (the hole filled where this capture did not see it). */
+static void flow_ack(struct pd_ts_flow_half *h, uint32_t ack, struct pd_ts_frame_ref r)
+{
+	if (!h->hole)
+		return;
+	if (ack == h->hole_start) {
+		if (h->ack_n && r.ts_usec - h->ack_last < PD_TS_ACK_ROUND_USEC) {
+			h->ack_last = r.ts_usec;
+			return;
+		}
+		h->ack_last = r.ts_usec;
+		if (h->ack_n < PD_TS_RUN)
+			h->ack[h->ack_n++] = r;
+		return;
+	}
+	if (seq_lt(h->hole_start, ack))
+		hole_reached(h, ack);
+}
+
+/* A TCP segment inside tunnel t (dir) whose inner IP header is layer ip. */
+static void flow_add(struct pd_tunstat *st, const struct pd_packet *p, unsigned ip, unsigned tc,
+		     int t, int dir, struct pd_ts_frame_ref r)
+{
+	const struct pd_tcp *tcp = &p->layers[tc].u.tcp;
+	uint8_t src[16], dst[16];
+	uint32_t hdr, ilen, len;
+	struct pd_ts_flow *f;
+	int side;
+
+	ip_addrs(&p->layers[ip], src, dst);
+	f = flow_get(st, t, ip_family(&p->layers[ip]), src, tcp->sport, dst, tcp->dport, &side);
+	if (!f)
+		return;
+	f->h[side].tdir = dir;
+	/* payload from the IP length, not the capture: a snap length cuts it */
+	ilen = ip_len(&p->layers[ip]);
+	hdr = (uint32_t)(p->layers[tc].off - p->layers[ip].off) + tcp->hdr_len;
+	len = ilen > hdr ? ilen - hdr : 0;
+	if (tcp->flags & PD_TCP_RST) {
+		f->h[0].hole = f->h[1].hole = false;
+		return;
+	}
+	if (tcp->flags & PD_TCP_SYN) {
+		f->h[side].has_next = true;
+		f->h[side].hole = false;
+		f->h[side].next = tcp->seq + 1;
+		if (tcp->has_mss)
+			f->h[side].mss = tcp->mss;
+	} else if (len) {
+		flow_data(&f->h[side], tcp->seq, len, hdr, r);
+	}
+	if (tcp->flags & PD_TCP_ACK)
+		flow_ack(&f->h[!side], tcp->ack, r);
+}
+
 /* Pair this packet with the closest one of another source within the
  * window whose size differs as an outer UDP packet and its inner would. */
 static void corr_add(struct pd_tunstat *st, unsigned src, const struct pd_ts_corr_pkt *pk)
@@ -733,8 +900,13 @@ void pd_tunstat_add(struct pd_tunstat *st, unsigned source, uint64_t frame, int6
 			break;
 		if (l->kind == PD_LAYER_ICMP && l->u.icmp.is_error && l->u.icmp.has_mtu)
 			icmp_add(st, pkt, (unsigned)o, i, r);
-		else if (l->kind == PD_LAYER_TCP)
+		else if (l->kind == PD_LAYER_TCP) {
 			syn_add(st, pkt, i, c.kind != PD_TUN_NONE ? t : -1, dir, r);
+			/* the inner flow of a tunnel whose inner packets show */
+			if (t >= 0 && c.inner >= 0 && c.wg < 0 && !frag && (int)i > c.inner &&
+			    is_ip(&pkt->layers[i - 1]))
+				flow_add(st, pkt, i - 1, i, t, dir, r);
+		}
 	}
 	if (!frag) {
 		struct pd_ts_corr_pkt pk = {
@@ -1107,6 +1279,106 @@ static void find_blackhole_rx(const struct pd_tunstat *st, struct pd_ts_findings
 	}
 }
 
+/* "192.0.2.1:40000" or "[2001:db8::1]:40000". */
+static void ep_label(int fam, const uint8_t *a, uint16_t port, char *buf, size_t len)
+{
+	char x[48];
+
+	pd_ts_addr(fam, a, x, sizeof(x));
+	snprintf(buf, len, fam == 6 ? "[%s]:%u" : "%s:%u", x, port);
+}
+
+/* Whether the stuck ACK rounds of h back off: at least 3, each gap at least
+ * 1.5 times the one before, the last at least BH_FIRST_GAP_USEC after the
+ * first. */
+static bool acks_back_off(const struct pd_ts_flow_half *h)
+{
+	if (h->ack_n < 3 || h->ack[h->ack_n - 1].ts_usec - h->ack[0].ts_usec < BH_FIRST_GAP_USEC)
+		return false;
+	for (unsigned i = 2; i < h->ack_n; i++) {
+		int64_t gap = h->ack[i].ts_usec - h->ack[i - 1].ts_usec;
+		int64_t prev = h->ack[i - 1].ts_usec - h->ack[i - 2].ts_usec;
+
+		if (gap * 2 < prev * 3)
+			return false;
+	}
+	return true;
+}
+
+/* The size of the segments lost in a hole of `gap` bytes, when it divides
+ * the hole: the largest payload seen from the sender, else the MSS both
+ * SYNs allow less the TCP options the data segments carry.  0: unknown. */
+static uint32_t lost_segment(const struct pd_ts_flow *f, int s, uint32_t gap)
+{
+	const struct pd_ts_flow_half *h = &f->h[s];
+	uint32_t opts, mss;
+
+	if (h->max_pay > h->later_max && gap % h->max_pay == 0)
+		return h->max_pay;
+	if (!h->mss || !f->h[!s].mss)
+		return 0;
+	mss = h->mss < f->h[!s].mss ? h->mss : f->h[!s].mss;
+	opts = h->later_hdr - (f->family == 6 ? 40u : 20u) - 20u;
+	if (h->later_hdr < (f->family == 6 ? 60u : 40u) || mss <= opts)
+		return 0;
+	mss -= opts;
+	return mss > h->later_max && gap % mss == 0 ? mss : 0;
+}
+
+/* Receiving-end blackhole signature from inner TCP (rule in
+ * pathdiag/tunstat.h): a hole in one side's data that never fills while
+ * smaller later segments arrive and the other side's ACKs stay at its
+ * start with back-off.  The tunnel direction named is the data's. */
+static void find_blackhole_flows(const struct pd_tunstat *st, struct pd_ts_findings *out)
+{
+	for (unsigned i = 0; i < st->nflows; i++) {
+		const struct pd_ts_flow *fl = &st->flow[i];
+
+		for (int s = 0; s < 2; s++) {
+			const struct pd_ts_flow_half *h = &fl->h[s];
+			const struct pd_ts_tunnel *tu = &st->tun[fl->tunnel];
+			uint32_t gap = h->hole_end - h->hole_start, seg, ovh;
+			char lab[160], a[64], b[64], what[160];
+			struct pd_ts_finding *f;
+			bool exact;
+
+			if (!h->hole || h->later_n < 2 || h->later_max >= gap || !acks_back_off(h))
+				continue;
+			seg = lost_segment(fl, s, gap);
+			if (seg && h->later_max >= seg)
+				continue;
+			if (seg && pd_tunstat_overhead(tu, &ovh, &exact) && exact)
+				snprintf(what, sizeof(what),
+					 "%u x %u-byte segments (%u-byte inner, %u-byte outer packets)",
+					 gap / seg, seg, seg + h->later_hdr, seg + h->later_hdr + ovh);
+			else if (seg)
+				snprintf(what, sizeof(what),
+					 "%u x %u-byte segments (%u-byte inner packets)", gap / seg,
+					 seg, seg + h->later_hdr);
+			else
+				snprintf(what, sizeof(what), "packets larger than %u bytes",
+					 h->later_max + h->later_hdr);
+			f = fnew(out, "blackhole-signature", PD_SEV_WARNING, fl->tunnel);
+			if (!f)
+				return;
+			tun_label(tu, h->tdir, lab, sizeof(lab));
+			ep_label(fl->family, fl->addr[s], fl->port[s], a, sizeof(a));
+			ep_label(fl->family, fl->addr[!s], fl->port[!s], b, sizeof(b));
+			fmsg(f,
+				 "%s (receiving end): TCP %s -> %s: a %u-byte hole never filled while "
+				 "%u later segments of <= %u bytes arrived and the ACKs stayed at it "
+				 "%u times with growing gaps (up to %.2f s): %s likely lost on the path",
+				 lab, a, b, gap, h->later_n, h->later_max, h->ack_n,
+				 (double)(h->ack[h->ack_n - 1].ts_usec - h->ack[h->ack_n - 2].ts_usec) /
+					 1e6,
+				 what);
+			fev(f, h->hole_ev);
+			for (unsigned k = 0; k < h->ack_n; k++)
+				fev(f, h->ack[k]);
+		}
+	}
+}
+
 /* The size difference of most paired packets, when at least
  * CORR_MIN_MATCHES pairs and more than half of all pairs agree. */
 static void find_corr(const struct pd_tunstat *st, struct pd_ts_findings *out)
@@ -1153,6 +1425,7 @@ void pd_tunstat_finish(const struct pd_tunstat *st, uint32_t tunnel_mtu,
 		return;
 	find_blackhole(st, out);
 	find_blackhole_rx(st, out);
+	find_blackhole_flows(st, out);
 	find_ptb(st, out);
 	find_frag(st, out);
 	find_mss(st, tunnel_mtu, out);

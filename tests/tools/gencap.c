@@ -316,6 +316,7 @@ struct tcp_flow {
 	uint16_t port[2];       /* A side, B side */
 	uint32_t seq[2];
 	uint32_t ts[2];
+	bool retx;              /* a retransmission: tshark shows no "data" */
 };
 
 /* One segment from side dir; payload filler of `len` bytes. */
@@ -346,7 +347,7 @@ static void tcp_seg(struct gen *g, struct tcp_flow *f, int dir, uint16_t flags,
 	n = tun_wrap(g, f->t, dir, n);
 	tun_chain(f->t, &e);
 	chain(&e, f->family == 4 ? "ip:tcp" : "ipv6:tcp");
-	if (len) {
+	if (len && !f->retx) {
 		chain(&e, "data");
 		e.data_off = n - len;
 	}
@@ -462,6 +463,100 @@ static void sc_mss(struct gen *g)
 		tcp_seg(g, &f, 1, PD_TCP_SYN | PD_TCP_ACK, 1460, 0);
 		tcp_seg(g, &f, 0, PD_TCP_ACK, 0, 0);
 	}
+}
+
+/* One segment from side dir starting at seq (a retransmission): the
+ * flow's next sequence number is kept. */
+static void tcp_seg_at(struct gen *g, struct tcp_flow *f, int dir, uint32_t seq, size_t len)
+{
+	uint32_t next = f->seq[dir];
+
+	f->seq[dir] = seq;
+	f->retx = true;
+	tcp_seg(g, f, dir, PD_TCP_ACK | PD_TCP_PSH, 0, len);
+	f->retx = false;
+	f->seq[dir] = next;
+}
+
+/* An ACK from B acknowledging `ack` (not necessarily all A sent). */
+static void tcp_ack_at(struct gen *g, struct tcp_flow *f, uint32_t ack)
+{
+	uint32_t next = f->seq[0];
+
+	f->seq[0] = ack;
+	tcp_seg(g, f, 1, PD_TCP_ACK, 0, 0);
+	f->seq[0] = next;
+}
+
+#define BH_TAIL 300             /* the small last segment of a flight */
+#define BH_RTO_USEC 200000      /* first retransmission timeout */
+#define BH_ROUNDS 4
+
+/* The receiving end (B) of a path that drops full-size packets inside
+ * ip6tnl (TEL): a TCP flight from A of two full-size segments (never
+ * captured: lost before B) and a BH_TAIL-byte tail that arrives; B's ACK
+ * stays at the first lost byte.  heal = false: at each retransmission
+ * timeout (BH_RTO_USEC, doubling, BH_ROUNDS times) A re-sends the head
+ * (lost again) and the tail (arrives), and B answers with the same ACK.
+ * heal = true: the first re-sent head arrives and its partner right after,
+ * B acknowledges everything and the connection closes. */
+static void bh_rx(struct gen *g, bool heal)
+{
+	for (uint64_t r = 0; r < g->count; r++) {
+		struct tunnel t = { .kind = TUN_IP6TNL, .outer = 6, .tel = true };
+		struct tcp_flow f = {
+			.t = &t, .family = 4,
+			.port = { (uint16_t)(40300 + r), TCP_SERVER_PORT },
+			.seq = { (uint32_t)rnd(g), (uint32_t)rnd(g) },
+			.ts = { (uint32_t)rnd(g), (uint32_t)rnd(g) },
+		};
+		size_t max = tcp_max_payload(g, &t, 4);
+		uint16_t mss = (uint16_t)(g->mtu - tun_overhead(&t) - 40);
+		uint32_t hole, tail;
+		uint64_t t0, rto = BH_RTO_USEC;
+
+		tcp_seg(g, &f, 0, PD_TCP_SYN, mss, 0);
+		tcp_seg(g, &f, 1, PD_TCP_SYN | PD_TCP_ACK, mss, 0);
+		tcp_seg(g, &f, 0, PD_TCP_ACK, 0, 0);
+		tcp_seg(g, &f, 0, PD_TCP_ACK | PD_TCP_PSH, 0, 536);
+		tcp_seg(g, &f, 1, PD_TCP_ACK, 0, 0);
+		tcp_seg(g, &f, 0, PD_TCP_ACK | PD_TCP_PSH, 0, 100);
+		tcp_seg(g, &f, 1, PD_TCP_ACK, 0, 0);
+		hole = f.seq[0];
+		f.seq[0] += (uint32_t)(2 * max);           /* lost on the way */
+		tail = f.seq[0];
+		tcp_seg(g, &f, 0, PD_TCP_ACK | PD_TCP_PSH, 0, BH_TAIL);
+		tcp_ack_at(g, &f, hole);
+		t0 = g->ts;
+		if (heal) {
+			g->ts = t0 + rto;
+			tcp_seg_at(g, &f, 0, hole, max);
+			tcp_ack_at(g, &f, hole + (uint32_t)max);
+			tcp_seg_at(g, &f, 0, hole + (uint32_t)max, max);
+			tcp_seg(g, &f, 1, PD_TCP_ACK, 0, 0);
+			tcp_seg(g, &f, 0, PD_TCP_FIN | PD_TCP_ACK, 0, 0);
+			tcp_seg(g, &f, 1, PD_TCP_FIN | PD_TCP_ACK, 0, 0);
+			tcp_seg(g, &f, 0, PD_TCP_ACK, 0, 0);
+		} else {
+			for (int i = 0; i < BH_ROUNDS; i++, rto *= 2) {
+				g->ts = t0 + rto;
+				t0 = g->ts;
+				tcp_seg_at(g, &f, 0, tail, BH_TAIL);
+				tcp_ack_at(g, &f, hole);
+			}
+		}
+		g->ts += 1000000;
+	}
+}
+
+static void sc_bh_rx(struct gen *g)
+{
+	bh_rx(g, false);
+}
+
+static void sc_bh_rx_heal(struct gen *g)
+{
+	bh_rx(g, true);
 }
 
 /* ---- WireGuard -------------------------------------------------------------- */
@@ -863,6 +958,10 @@ static const struct scenario scenarios[] = {
 	  "ICMP fragmentation needed about IPIP, 6in4, GRE, WireGuard, plain packets" },
 	{ "ptb", sc_ptb, "ICMPv6 Packet Too Big about ip6tnl, 6in6, WireGuard packets" },
 	{ "mss", sc_mss, "TCP SYN and SYN/ACK with MSS 1460 inside ip6tnl" },
+	{ "bh-rx", sc_bh_rx,
+	  "ip6tnl receiving end: full-size TCP segments lost, small tail re-sent, ACK stuck" },
+	{ "bh-rx-heal", sc_bh_rx_heal,
+	  "the same hole filled by the first retransmission (no black hole)" },
 	{ "icmp", sc_icmp, "echo v4/v6, UDP probes with time exceeded / port unreachable" },
 	{ "vxlan", sc_vxlan, "VXLAN (VNI 42) over IPv4 and IPv6 carrying TCP SYNs" },
 	{ "mix", sc_mix,

@@ -416,6 +416,76 @@ static void test_mss_source_mtu(void **state)
 	assert_null(finding(&f, "mss-exceeds-tunnel"));
 }
 
+/* An inner TCP segment inside IPIP 10.0.0.1 <-> 10.0.0.2: from the
+ * sender 10.0.0.100 (dir 0) or from the receiver 10.0.0.200 (dir 1). */
+static void ipip_tcp(uint64_t frame, int64_t ts, int dir, uint32_t seq, uint32_t ack,
+		     uint16_t flags, uint16_t mss, size_t len)
+{
+	uint8_t in[2000], buf[2100];
+	struct pd_ip_spec o = dir ? ip4(2, 1) : ip4(1, 2);
+	struct pd_ip_spec i = dir ? ip4(200, 100) : ip4(100, 200);
+	struct pd_tcp_spec t = {
+		.sport = dir ? 80 : 40000, .dport = dir ? 40000 : 80, .seq = seq, .ack = ack,
+		.flags = flags, .window = 500, .mss = mss,
+	};
+	int n = pd_build_tcp(&i, &t, NULL, len, in, sizeof(in));
+
+	assert_true(n > 0);
+	feed(0, frame, ts, buf, pd_build_ip_in_ip(&o, in, (size_t)n, buf, sizeof(buf)));
+}
+
+/* Receiving end, inner TCP: two 1400-byte segments (MSS 1400, no options)
+ * after byte 101 never arrive, the 200-byte tail is re-sent at back-off
+ * and the ACK stays at 101; healed: the re-sent segments arrive. */
+static void bh_flow(bool heal)
+{
+	const int64_t at[] = { 0, 200000, 600000, 1400000 };
+
+	pd_tunstat_init(&st, 0);
+	ipip_tcp(1, 0, 0, 0, 0, PD_TCP_SYN, 1400, 0);
+	ipip_tcp(2, 1000, 1, 0, 1, PD_TCP_SYN | PD_TCP_ACK, 1400, 0);
+	ipip_tcp(3, 2000, 0, 1, 1, PD_TCP_ACK, 0, 100);
+	ipip_tcp(4, 3000, 1, 1, 101, PD_TCP_ACK, 0, 0);
+	for (unsigned k = 0; k < 4; k++) {
+		int64_t t = 10000 + at[k];
+
+		if (heal && k == 1) {
+			ipip_tcp(5 + 2 * k, t, 0, 101, 1, PD_TCP_ACK, 0, 1400);
+			ipip_tcp(6 + 2 * k, t + 1000, 0, 1501, 1, PD_TCP_ACK, 0, 1400);
+			ipip_tcp(7 + 2 * k, t + 2000, 1, 1, 3101, PD_TCP_ACK, 0, 0);
+			return;
+		}
+		ipip_tcp(5 + 2 * k, t, 0, 2901, 1, PD_TCP_ACK, 0, 200);
+		ipip_tcp(6 + 2 * k, t + 1000, 1, 1, 101, PD_TCP_ACK, 0, 0);
+	}
+}
+
+static void test_blackhole_flow(void **state)
+{
+	struct pd_ts_findings f;
+	const struct pd_ts_finding *x;
+
+	(void)state;
+	bh_flow(false);
+	pd_tunstat_finish(&st, 0, &f);
+	x = finding(&f, "blackhole-signature");
+	assert_non_null(x);
+	assert_int_equal(x->severity, PD_SEV_WARNING);
+	assert_non_null(strstr(msg_of(x), "ipip 10.0.0.1 -> 10.0.0.2 (receiving end): TCP "
+				   "10.0.0.100:40000 -> 10.0.0.200:80: a 2800-byte hole never "
+				   "filled while 4 later segments of <= 200 bytes arrived and the "
+				   "ACKs stayed at it 4 times with growing gaps (up to 0.80 s): "
+				   "2 x 1400-byte segments (1440-byte inner, 1460-byte outer "
+				   "packets) likely lost"));
+	assert_int_equal(x->nev, 5);
+	assert_int_equal(x->ev[0].frame, 5);
+	assert_int_equal(x->ev[1].frame, 6);
+	assert_int_equal(x->ev[4].frame, 12);
+	bh_flow(true);
+	pd_tunstat_finish(&st, 0, &f);
+	assert_null(finding(&f, "blackhole-signature"));
+}
+
 static void test_table_bounded(void **state)
 {
 	uint8_t buf[2000];
@@ -468,6 +538,7 @@ int main(void)
 		cmocka_unit_test(test_blackhole),
 		cmocka_unit_test(test_blackhole_rx),
 		cmocka_unit_test(test_mss_source_mtu),
+		cmocka_unit_test(test_blackhole_flow),
 		cmocka_unit_test(test_table_bounded),
 		cmocka_unit_test(test_correlation),
 	};

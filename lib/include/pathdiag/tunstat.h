@@ -149,6 +149,39 @@ struct pd_ts_event {
 #define PD_TS_CORR_RING 64
 #define PD_TS_CORR_MAXDELTA 200
 
+/* Inner TCP flows of tunnels whose inner packets are visible (not
+ * WireGuard), for the receiving-end blackhole signature: per side (h[0]:
+ * the side of addr[0]) the next byte expected and an open sequence hole. */
+#define PD_TS_MAX_FLOWS 64
+
+struct pd_ts_flow_half {
+	bool has_next, hole;
+	uint32_t next;                /* next byte expected in order */
+	uint32_t hole_start, hole_end;/* [start, end): never seen */
+	uint32_t later_hi;            /* highest byte seen beyond the hole */
+	uint32_t later_max;           /* largest payload that arrived since */
+	unsigned later_n;
+	uint32_t later_hdr;           /* inner IP + TCP header bytes of one */
+	uint32_t max_pay;             /* largest payload from this side */
+	uint16_t mss;                 /* MSS this side's SYN announced */
+	int tdir;                     /* tunnel direction of its packets */
+	struct pd_ts_frame_ref hole_ev;
+	/* the other side's ACKs stuck at hole_start, one per round (ACKs
+	 * within PD_TS_ACK_ROUND_USEC of the one before are one round) */
+	unsigned ack_n;
+	int64_t ack_last;
+	struct pd_ts_frame_ref ack[PD_TS_RUN];
+};
+
+struct pd_ts_flow {
+	int tunnel, family;
+	uint8_t addr[2][16];
+	uint16_t port[2];
+	struct pd_ts_flow_half h[2];
+};
+
+#define PD_TS_ACK_ROUND_USEC 10000
+
 struct pd_ts_corr_pkt {
 	int64_t ts_usec;
 	uint32_t ip_len;
@@ -191,6 +224,11 @@ struct pd_tunstat {
 	/* MTU of the interface each source captured on (0 = unknown or not a
 	 * tunnel interface), see pd_tunstat_set_source_mtu */
 	uint32_t src_mtu[PD_TS_MAX_SOURCES];
+	/* inner TCP flows (see struct pd_ts_flow); flows beyond the table
+	 * are counted, not tracked */
+	struct pd_ts_flow flow[PD_TS_MAX_FLOWS];
+	unsigned nflows;
+	uint64_t flows_dropped;
 };
 
 /* Reset st with a tunnel table of `capacity` entries (0 or more than
@@ -252,7 +290,13 @@ struct pd_ts_findings {
  * PD_TS_BH_RX_MIN_SHARE of the span between the lowest and highest counter
  * seen per session, never arrived, while every packet that did arrive in
  * that direction was under 1000 bytes and the other direction carried
- * packets too. */
+ * packets too.  Receiving end for tunnels whose inner packets are visible
+ * (ip6tnl, IPIP, 6in4, GRE, VXLAN; warning): an inner TCP flow has a
+ * sequence hole that never fills while at least 2 later segments arrive,
+ * each smaller than what is missing, and the other side's ACKs stay at the
+ * hole's start for at least 3 rounds (PD_TS_ACK_ROUND_USEC apart), each gap
+ * at least 1.5 times the one before and the last round at least 150 ms
+ * after the first. */
 #define PD_TS_BH_RX_MIN_MISSING 3
 #define PD_TS_BH_RX_MIN_SHARE 10
 void pd_tunstat_finish(const struct pd_tunstat *st, uint32_t tunnel_mtu,
