@@ -262,25 +262,153 @@ for t in mtuprobe tunsniff nattrace; do
 		check "mtuprobe --max-hops 0: out of range" 'rc_is 3 && out_empty && err_has "from 1 to 64"'
 		run "$bin" tunnel
 		check "mtuprobe tunnel without an interface" \
-			'rc_is 3 && out_empty && err_is "mtuprobe: tunnel: no interface given; see '\''mtuprobe --help'\''"'
+			'rc_is 3 && out_empty && err_is "mtuprobe: tunnel: no interface given; see '\''mtuprobe tunnel --help'\''"'
 		run "$bin" tunnel --inner 10.0.0.1 --no-inner wg0
 		check "mtuprobe tunnel --inner with --no-inner" \
-			'rc_is 3 && out_empty && err_is "mtuprobe: tunnel: --inner and --no-inner exclude each other; see '\''mtuprobe --help'\''"'
+			'rc_is 3 && out_empty && err_is "mtuprobe: tunnel: --inner and --no-inner exclude each other; see '\''mtuprobe tunnel --help'\''"'
 		run "$bin" tunnel --expect-mtu 10 wg0
 		check "mtuprobe tunnel --expect-mtu out of range" \
-			'rc_is 3 && out_empty && err_is "mtuprobe: tunnel: --expect-mtu '\''10'\'' is not a number from 68 to 65535; see '\''mtuprobe --help'\''"'
+			'rc_is 3 && out_empty && err_is "mtuprobe: tunnel: --expect-mtu '\''10'\'' is not a number from 68 to 65535; see '\''mtuprobe tunnel --help'\''"'
 		run "$bin" tunnel --encap nosuch wg0
 		check "mtuprobe tunnel --encap with an unknown name: one line" \
 			'rc_is 3 && out_empty && [ "$(wc -l <"$T/err")" -eq 1 ] || { cat "$T/err"; false; }'
 		run "$bin" tunnel wg0 extra
 		check "mtuprobe tunnel with two interfaces" \
-			'rc_is 3 && out_empty && err_is "mtuprobe: tunnel: unexpected argument '\''extra'\'' after the interface; see '\''mtuprobe --help'\''"'
+			'rc_is 3 && out_empty && err_is "mtuprobe: tunnel: unexpected argument '\''extra'\'' after the interface; see '\''mtuprobe tunnel --help'\''"'
 	fi
 	# A closed stderr must not crash the tool either.
 	"$bin" --bogus >"$T/out" 2>&-
 	rc=$?
 	check "$t --bogus 2>&-" 'rc_is 3 && out_empty'
 done
+
+# Subcommands: `TOOL CMD --help` lists every option the command takes (the
+# options each command is specified with, below), and `TOOL --help` lists
+# the commands; usage errors name the command and point to its own help.
+# None of these runs a command past its option checks.
+# cmd_opts TOOL CMD: what the command's help must show, one per line.
+cmd_opts() {
+	case $1/$2 in
+	mtuprobe/serve) printf '%s\n' "-4 " "-6 " "-p, --port N" "-k, --key FILE" \
+		"-b, --bind ADDR" ;;
+	mtuprobe/tunnel) printf '%s\n' "--inner HOST" "--no-inner" "--endpoint ADDR" \
+		"-e, --encap SPEC" "--expect-mtu N" ;;
+	tunsniff/correlate) printf '%s\n' "--window SECONDS" ;;
+	tunsniff/record) printf '%s\n' "-r FILE" "-i IFACE" "--records OUT" "-c N" \
+		"-G SECONDS" "-f, --filter FILTER" ;;
+	esac
+}
+# out_has_all FILE: stdout shows every line of FILE.
+out_has_all() {
+	while IFS= read -r want; do
+		out_has "$want" || return 1
+	done <"$1"
+}
+for tc in "mtuprobe serve" "mtuprobe tunnel IFACE" "tunsniff correlate A B" \
+	"tunsniff record (-r FILE | -i IFACE) --records OUT"; do
+	# shellcheck disable=SC2086 # split "TOOL CMD SYNOPSIS" into words
+	set -- $tc
+	t=$1 c=$2
+	shift 2
+	syn=$*
+	bin=$B/$t
+	[ -x "$bin" ] || continue
+	cmd_opts "$t" "$c" >"$T/want"
+
+	run "$bin" --help
+	check "$t --help lists $c" 'rc_is 0 && out_has "  $c${syn:+ $syn}"'
+
+	for h in --help -h; do
+		run "$bin" "$c" "$h"
+		check "$t $c $h" 'rc_is 0 && err_empty &&
+			out_has "Usage: $t $c [OPTIONS]${syn:+ $syn}" && out_has_all "$T/want" &&
+			out_has "    --json" && out_has "-q, --quiet" && out_has "-h, --help" &&
+			out_has "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN" &&
+			! grep -q -- "--version" "$T/out"'
+	done
+	grep -o -- '--[a-z][a-z-]*' "$T/out" | sort -u >"$T/longopts"
+	while read -r o; do
+		check "$t $c: man page lists $o" \
+			'grep -qF -- "$(echo "$o" | sed "s/-/\\\\-/g")" "$ROOT/docs/$t.1" ||
+				{ echo "docs/$t.1 does not mention $o"; false; }'
+	done <"$T/longopts"
+	run full "$bin" "$c" --help
+	check "$t $c --help >/dev/full" 'rc_is 3 &&
+		err_is "$t: cannot write to standard output: No space left on device"'
+
+	hint="see '$t $c --help'"
+	run "$bin" "$c" --bogus
+	check "$t $c --bogus" \
+		'rc_is 3 && out_empty && err_is "$t: $c: unknown option '\''--bogus'\''; $hint"'
+	run "$bin" "$c" -Z
+	check "$t $c -Z" \
+		'rc_is 3 && out_empty && err_is "$t: $c: unknown option '\''-Z'\''; $hint"'
+	run "$bin" "$c" -qZ
+	check "$t $c -qZ (clustered)" \
+		'rc_is 3 && out_empty && err_is "$t: $c: unknown option '\''-Z'\''; $hint"'
+	run "$bin" "$c" --json --bogus
+	check "$t $c --json --bogus (usage errors stay on stderr)" \
+		'rc_is 3 && out_empty && err_is "$t: $c: unknown option '\''--bogus'\''; $hint"'
+	run "$bin" "$c" --quiet=1
+	check "$t $c --quiet=1" \
+		'rc_is 3 && out_empty && err_is "$t: $c: option '\''--quiet'\'' takes no value; $hint"'
+	run "$bin" "$c" -V
+	check "$t $c -V (the tool has a version, not the command)" \
+		'rc_is 3 && out_empty && err_is "$t: $c: unknown option '\''-V'\''; $hint"'
+done
+mp=$B/mtuprobe
+if [ -x "$mp" ]; then
+	mver=$("$mp" --version | sed -n 's/^mtuprobe \([^ ]*\) (pathdiag)$/\1/p')
+	run "$mp" serve --port
+	check "mtuprobe serve --port without a value" 'rc_is 3 && out_empty &&
+		err_is "mtuprobe: serve: option '\''--port'\'' needs a value; see '\''mtuprobe serve --help'\''"'
+	run "$mp" serve -p 0
+	check "mtuprobe serve -p 0" 'rc_is 3 && out_empty &&
+		err_is "mtuprobe: serve: port '\''0'\'' is not 1..65535; see '\''mtuprobe serve --help'\''"'
+	run "$mp" serve -4 extra
+	check "mtuprobe serve with an operand" 'rc_is 3 && out_empty &&
+		err_is "mtuprobe: serve: unexpected argument '\''extra'\''; see '\''mtuprobe serve --help'\''"'
+	run "$mp" tunnel -e
+	check "mtuprobe tunnel -e without a value" 'rc_is 3 && out_empty &&
+		err_is "mtuprobe: tunnel: option '\''-e'\'' needs a value; see '\''mtuprobe tunnel --help'\''"'
+	run "$mp" tunnel --endpoint 10.0.0.300 wg0
+	check "mtuprobe tunnel --endpoint not an address" 'rc_is 3 && out_empty &&
+		err_is "mtuprobe: tunnel: --endpoint '\''10.0.0.300'\'' is not an IPv4 or IPv6 address; see '\''mtuprobe tunnel --help'\''"'
+	run "$mp" tunnel wg0 --json
+	check "mtuprobe tunnel: options come before IFACE" 'rc_is 3 && out_empty &&
+		err_is "mtuprobe: tunnel: unexpected argument '\''--json'\'' after the interface; see '\''mtuprobe tunnel --help'\''"'
+	run "$mp" tunnel -q --json pdcli-nosuch0
+	check "mtuprobe tunnel -q --json: the common options work after the command" \
+		'rc_is 3 && err_empty && json_error_doc mtuprobe "$mver" "no interface '\''pdcli-nosuch0'\'' in this network namespace"'
+fi
+tsb=$B/tunsniff
+if [ -x "$tsb" ]; then
+	run "$tsb" correlate "$T/a.pcap"
+	check "tunsniff correlate with one input" 'rc_is 3 && out_empty &&
+		err_is "tunsniff: correlate: give two inputs, one capture or record file from each end (A B); see '\''tunsniff correlate --help'\''"'
+	run "$tsb" correlate --window 0 a b
+	check "tunsniff correlate --window 0" 'rc_is 3 && out_empty &&
+		err_is "tunsniff: correlate: --window '\''0'\'' is not a number of seconds from 0.001 to 3600; see '\''tunsniff correlate --help'\''"'
+	run "$tsb" correlate --window
+	check "tunsniff correlate --window without a value" 'rc_is 3 && out_empty &&
+		err_is "tunsniff: correlate: option '\''--window'\'' needs a value; see '\''tunsniff correlate --help'\''"'
+	run "$tsb" record --records "$T/x.rec"
+	check "tunsniff record without -r or -i" 'rc_is 3 && out_empty &&
+		err_is "tunsniff: record: give exactly one of -r FILE and -i IFACE; see '\''tunsniff record --help'\''"'
+	run "$tsb" record -r "$T/x.pcap"
+	check "tunsniff record without --records" 'rc_is 3 && out_empty &&
+		err_is "tunsniff: record: --records OUT is required; see '\''tunsniff record --help'\''"'
+	run "$tsb" record -c 0 -r x --records y
+	check "tunsniff record -c 0" 'rc_is 3 && out_empty &&
+		err_is "tunsniff: record: -c '\''0'\'' is not a packet count above 0; see '\''tunsniff record --help'\''"'
+	run "$tsb" record -G
+	check "tunsniff record -G without a value" 'rc_is 3 && out_empty &&
+		err_is "tunsniff: record: option '\''-G'\'' needs a value; see '\''tunsniff record --help'\''"'
+	run "$tsb" record -q --json -r /nonexistent/pathdiag-cli.pcap --records "$T/x.rec"
+	check "tunsniff record -q --json: the common options work after the command" \
+		'rc_is 3 && err_empty && [ ! -e "$T/x.rec" ] &&
+		python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(d[\"exit_code\"] != 3 or \"/nonexistent/pathdiag-cli.pcap\" not in d[\"error\"])" <"$T/out"'
+fi
 
 # tunsniff: bad input gives one line and exit 3, never a crash.
 ts=$B/tunsniff

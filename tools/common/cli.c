@@ -30,17 +30,58 @@ static const struct tool_opt common_opts[] = {
 
 #define MAX_OPTS 48
 
-/* Common options first, then the tool's; returns the number copied. */
-static size_t merge_opts(const struct tool_def *def, const struct tool_opt **all)
-{
-	const struct tool_opt *o;
-	size_t n = 0;
+/* The options one parser knows (the tool's or a command's, and the common
+ * ones) and the getopt_long(3) tables made from them. */
+struct opt_set {
+	const struct tool_opt *opts[MAX_OPTS];
+	size_t n;
+	struct option lopts[MAX_OPTS + 1];
+	char sopts[2 * MAX_OPTS + 3];
+};
 
-	for (o = common_opts; o->id && n < MAX_OPTS; o++)
-		all[n++] = o;
-	for (o = def->opts; o && o->id && n < MAX_OPTS; o++)
-		all[n++] = o;
-	return n;
+/* The getopt_long value of opts[i]: its short letter, or 256 + i. */
+static int opt_val(const struct opt_set *s, size_t i)
+{
+	return s->opts[i]->sname ? s->opts[i]->sname : (int)(256 + i);
+}
+
+/* The options of first, then of second (either may be NULL), without
+ * --version unless with_version; then the tables.  '+' in the short
+ * options stops at the first operand, so a command's own options are its
+ * own; ':' reports a missing value as ':' rather than '?'. */
+static void opt_set_build(struct opt_set *s, const struct tool_opt *first,
+			  const struct tool_opt *second, bool with_version)
+{
+	const struct tool_opt *lists[2] = { first, second };
+	const struct tool_opt *o;
+	size_t i, k, nl = 0, ns = 0;
+
+	s->n = 0;
+	for (k = 0; k < 2; k++) {
+		for (o = lists[k]; o && o->id && s->n < MAX_OPTS; o++) {
+			if (o->id != OPT_VERSION || with_version)
+				s->opts[s->n++] = o;
+		}
+	}
+	s->sopts[ns++] = '+';
+	s->sopts[ns++] = ':';
+	for (i = 0; i < s->n; i++) {
+		o = s->opts[i];
+		if (o->sname) {
+			s->sopts[ns++] = o->sname;
+			if (o->arg)
+				s->sopts[ns++] = ':';
+		}
+		if (o->lname) {
+			s->lopts[nl].name = o->lname;
+			s->lopts[nl].has_arg = o->arg ? required_argument : no_argument;
+			s->lopts[nl].flag = NULL;
+			s->lopts[nl].val = opt_val(s, i);
+			nl++;
+		}
+	}
+	s->sopts[ns] = '\0';
+	memset(&s->lopts[nl], 0, sizeof(s->lopts[nl]));
 }
 
 static void usage_opt_line(struct tool_out *out, const struct tool_opt *o)
@@ -59,16 +100,47 @@ static void usage_opt_line(struct tool_out *out, const struct tool_opt *o)
 	tool_out_printf(out, "  %-22s %s\n", flags, o->help ? o->help : "");
 }
 
-static int usage(const struct tool_ctx *ctx)
+/* What tool and command help share: the options, the exit status, and
+ * writing it all. */
+static int usage_finish(const struct tool_ctx *ctx, const struct opt_set *s,
+			struct tool_out *out)
 {
-	const struct tool_def *def = ctx->def;
-	const struct tool_opt *opts[MAX_OPTS];
-	const struct tool_cmd *c;
-	struct tool_out out;
-	size_t i, n;
+	size_t i;
 	int rc;
 
+	tool_out_printf(out, "\nOptions:\n");
+	for (i = 0; i < s->n; i++)
+		usage_opt_line(out, s->opts[i]);
+	tool_out_printf(out,
+			"\nExit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad usage,\n"
+			"missing privileges, internal errors, output that cannot be written,\n"
+			"or a function this build does not have).  See %s(1).\n",
+			ctx->def->name);
+	if (out->failed) {
+		tool_out_free(out);
+		tool_err(ctx, "out of memory writing the help text");
+		return PD_EXIT_UNKNOWN;
+	}
+	rc = tool_write_stdout(ctx, out->buf, out->len);
+	tool_out_free(out);
+	return rc ? rc : PD_EXIT_OK;
+}
+
+/* `TOOL --help`, or `TOOL CMD --help` while a command parses. */
+static int usage(const struct tool_ctx *ctx, const struct opt_set *s)
+{
+	const struct tool_def *def = ctx->def;
+	const struct tool_cmd *c = ctx->cmd;
+	struct tool_out out;
+	char head[80];
+
 	tool_out_init(&out);
+	if (c) {
+		tool_out_printf(&out, "Usage: %s %s [OPTIONS]%s%s\n", def->name, c->name,
+				c->operands ? " " : "", c->operands ? c->operands : "");
+		tool_out_printf(&out, "%s\n", c->description ? c->description : "");
+		return usage_finish(ctx, s, &out);
+	}
 	tool_out_printf(&out, "Usage: %s [OPTIONS]%s%s%s\n", def->name,
 			def->cmds && def->cmds[0].name ? " [COMMAND [ARGS...]]" : "",
 			def->operands ? " " : "", def->operands ? def->operands : "");
@@ -76,28 +148,20 @@ static int usage(const struct tool_ctx *ctx)
 	if (def->status)
 		tool_out_printf(&out, "\nStatus: %s\n", def->status);
 	if (def->cmds && def->cmds[0].name) {
-		tool_out_printf(&out, "\nCommands:\n");
-		for (c = def->cmds; c->name; c++)
-			tool_out_printf(&out, "  %-22s %s\n", c->name,
-					c->description ? c->description : "");
+		tool_out_printf(&out, "\nCommands ('%s COMMAND --help' lists a command's options):\n",
+				def->name);
+		for (c = def->cmds; c->name; c++) {
+			snprintf(head, sizeof(head), "%s%s%s", c->name, c->operands ? " " : "",
+				 c->operands ? c->operands : "");
+			/* A long synopsis gets a line of its own. */
+			if (strlen(head) > 22)
+				tool_out_printf(&out, "  %s\n  %-22s", head, "");
+			else
+				tool_out_printf(&out, "  %-22s", head);
+			tool_out_printf(&out, " %s\n", c->description ? c->description : "");
+		}
 	}
-	tool_out_printf(&out, "\nOptions:\n");
-	n = merge_opts(def, opts);
-	for (i = 0; i < n; i++)
-		usage_opt_line(&out, opts[i]);
-	tool_out_printf(&out,
-			"\nExit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad usage,\n"
-			"missing privileges, internal errors, output that cannot be written,\n"
-			"or a function this build does not have).  See %s(1).\n",
-			def->name);
-	if (out.failed) {
-		tool_out_free(&out);
-		tool_err(ctx, "out of memory writing the help text");
-		return PD_EXIT_UNKNOWN;
-	}
-	rc = tool_write_stdout(ctx, out.buf, out.len);
-	tool_out_free(&out);
-	return rc ? rc : PD_EXIT_OK;
+	return usage_finish(ctx, s, &out);
 }
 
 static int version(const struct tool_ctx *ctx)
@@ -113,22 +177,21 @@ static int version(const struct tool_ctx *ctx)
 	return tool_write_stdout(ctx, line, (size_t)n) ? PD_EXIT_UNKNOWN : PD_EXIT_OK;
 }
 
-/* The option a getopt_long value stands for: short letters map to
- * themselves, long-only options to 256 + their index. */
-static const struct tool_opt *opt_by_val(const struct tool_opt **opts, size_t n, int val)
+/* The option a getopt_long value stands for. */
+static const struct tool_opt *opt_by_val(const struct opt_set *s, int val)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		if (opts[i]->sname ? opts[i]->sname == val : (int)(256 + i) == val)
-			return opts[i];
+	for (i = 0; i < s->n; i++) {
+		if (opt_val(s, i) == val)
+			return s->opts[i];
 	}
 	return NULL;
 }
 
 /* The usage error for what getopt_long rejected in argv[elem]. */
-static int bad_option(const struct tool_ctx *ctx, const struct tool_opt **opts, size_t n,
-		      const char *elem, int optc, bool missing)
+static int bad_option(const struct tool_ctx *ctx, const struct opt_set *s, const char *elem,
+		      int optc, bool missing)
 {
 	const char *eq;
 	size_t i, namelen;
@@ -143,10 +206,10 @@ static int bad_option(const struct tool_ctx *ctx, const struct tool_opt **opts, 
 	if (missing)
 		return tool_usage_error(ctx, "option '%.*s' needs a value", (int)namelen, elem);
 	if (eq) {
-		for (i = 0; i < n; i++) {
-			const char *l = opts[i]->lname;
+		for (i = 0; i < s->n; i++) {
+			const char *l = s->opts[i]->lname;
 
-			if (l && !opts[i]->arg && strlen(l) == namelen - 2 &&
+			if (l && !s->opts[i]->arg && strlen(l) == namelen - 2 &&
 			    !strncmp(l, elem + 2, namelen - 2))
 				return tool_usage_error(ctx, "option '%.*s' takes no value",
 							(int)namelen, elem);
@@ -155,41 +218,17 @@ static int bad_option(const struct tool_ctx *ctx, const struct tool_opt **opts, 
 	return tool_usage_error(ctx, "unknown option '%.*s'", (int)namelen, elem);
 }
 
-/* Parse the options.  Returns true with *first set to the index of the
- * first operand, or false with *code set once help, version or a usage
- * error has been handled. */
-static bool parse_opts(struct tool_ctx *ctx, int argc, char **argv, int *first, int *code)
+/* Parse the options of s, handing the tool's (or command's) own to
+ * handler.  Returns true with *first set to the index of the first
+ * operand, or false with *code set once help, version or a usage error
+ * has been handled. */
+static bool parse_opts(struct tool_ctx *ctx, const struct opt_set *s,
+		       int (*handler)(struct tool_ctx *ctx, const struct tool_opt *o,
+				      const char *arg),
+		       int argc, char **argv, int *first, int *code)
 {
-	const struct tool_opt *opts[MAX_OPTS];
-	struct option lopts[MAX_OPTS + 1];
-	char sopts[2 * MAX_OPTS + 3];
-	size_t i, n, nl = 0, ns = 0;
 	const struct tool_opt *o;
 	int c, elem, rc;
-
-	n = merge_opts(ctx->def, opts);
-	/* '+': stop at the first operand, so a command's own options are its
-	 * own; ':': report a missing value as ':' rather than '?'. */
-	sopts[ns++] = '+';
-	sopts[ns++] = ':';
-	for (i = 0; i < n; i++) {
-		int val = opts[i]->sname ? opts[i]->sname : (int)(256 + i);
-
-		if (opts[i]->sname) {
-			sopts[ns++] = opts[i]->sname;
-			if (opts[i]->arg)
-				sopts[ns++] = ':';
-		}
-		if (opts[i]->lname) {
-			lopts[nl].name = opts[i]->lname;
-			lopts[nl].has_arg = opts[i]->arg ? required_argument : no_argument;
-			lopts[nl].flag = NULL;
-			lopts[nl].val = val;
-			nl++;
-		}
-	}
-	sopts[ns] = '\0';
-	memset(&lopts[nl], 0, sizeof(lopts[nl]));
 
 	opterr = 0;
 	optind = 0; /* glibc: 0 resets getopt's state completely */
@@ -198,15 +237,15 @@ static bool parse_opts(struct tool_ctx *ctx, int argc, char **argv, int *first, 
 		 * it, so the element being looked at is argv[optind] before the
 		 * call (argv[1] on the first call). */
 		elem = optind ? optind : 1;
-		c = getopt_long(argc, argv, sopts, lopts, NULL);
+		c = getopt_long(argc, argv, s->sopts, s->lopts, NULL);
 		if (c == -1)
 			break;
 		if (c == '?' || c == ':') {
-			*code = bad_option(ctx, opts, n, elem < argc ? argv[elem] : NULL, optopt,
+			*code = bad_option(ctx, s, elem < argc ? argv[elem] : NULL, optopt,
 					   c == ':');
 			return false;
 		}
-		o = opt_by_val(opts, n, c);
+		o = opt_by_val(s, c);
 		if (!o) {
 			tool_err(ctx, "internal error: option table");
 			*code = PD_EXIT_UNKNOWN;
@@ -214,7 +253,7 @@ static bool parse_opts(struct tool_ctx *ctx, int argc, char **argv, int *first, 
 		}
 		switch (o->id) {
 		case OPT_HELP:
-			*code = usage(ctx);
+			*code = usage(ctx, s);
 			return false;
 		case OPT_VERSION:
 			*code = version(ctx);
@@ -226,12 +265,12 @@ static bool parse_opts(struct tool_ctx *ctx, int argc, char **argv, int *first, 
 			ctx->quiet = true;
 			break;
 		default:
-			if (!ctx->def->opt) {
+			if (!handler) {
 				tool_err(ctx, "internal error: no handler for option %d", o->id);
 				*code = PD_EXIT_UNKNOWN;
 				return false;
 			}
-			rc = ctx->def->opt(ctx, o, optarg);
+			rc = handler(ctx, o, optarg);
 			if (rc) {
 				*code = rc;
 				return false;
@@ -241,6 +280,26 @@ static bool parse_opts(struct tool_ctx *ctx, int argc, char **argv, int *first, 
 	}
 	*first = optind;
 	return true;
+}
+
+bool tool_cmd_parse(struct tool_ctx *ctx, int argc, char **argv, void *state, int *first,
+		    int *code)
+{
+	void *saved = ctx->priv;
+	struct opt_set s;
+	bool ok;
+
+	if (!ctx->cmd) {
+		tool_err(ctx, "internal error: no command is running");
+		*code = PD_EXIT_UNKNOWN;
+		return false;
+	}
+	/* The command's own options first in its help; no --version. */
+	opt_set_build(&s, ctx->cmd->opts, common_opts, false);
+	ctx->priv = state;
+	ok = parse_opts(ctx, &s, ctx->cmd->opt, argc, argv, first, code);
+	ctx->priv = saved;
+	return ok;
 }
 
 /* A closed stdin, stdout or stderr would be taken by the next file we open,
@@ -273,6 +332,7 @@ int tool_main(const struct tool_def *def, int argc, char **argv)
 	struct tool_ctx ctx = { .def = def };
 	struct sigaction sa;
 	const struct tool_cmd *c;
+	struct opt_set s;
 	int first, code;
 
 	if (hold_std_fds() < 0) {
@@ -289,11 +349,14 @@ int tool_main(const struct tool_def *def, int argc, char **argv)
 		return PD_EXIT_UNKNOWN;
 	}
 
-	if (!parse_opts(&ctx, argc, argv, &first, &code))
+	opt_set_build(&s, common_opts, def->opts, true);
+	if (!parse_opts(&ctx, &s, def->opt, argc, argv, &first, &code))
 		return code;
 	for (c = def->cmds; c && c->name && first < argc; c++) {
-		if (!strcmp(argv[first], c->name))
+		if (!strcmp(argv[first], c->name)) {
+			ctx.cmd = c;
 			return c->fn(&ctx, argc - first, argv + first);
+		}
 	}
 	return def->run(&ctx, argc - first, argv + first);
 }

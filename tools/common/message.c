@@ -17,16 +17,18 @@ static const char *tool_name(const struct tool_ctx *ctx)
 	return ctx && ctx->def && ctx->def->name ? ctx->def->name : "pathdiag";
 }
 
-static void vline(const struct tool_ctx *ctx, const char *suffix, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
+static void vline(const struct tool_ctx *ctx, const char *prefix, const char *suffix,
+		  const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
 
-static void vline(const struct tool_ctx *ctx, const char *suffix, const char *fmt, va_list ap)
+/* "TOOL: " prefix message suffix; prefix and suffix may be NULL. */
+static void vline(const struct tool_ctx *ctx, const char *prefix, const char *suffix,
+		  const char *fmt, va_list ap)
 {
 	char line[LINE_LEN];
 	size_t i, len, start;
 	int n;
 
-	n = snprintf(line, sizeof(line), "%s: ", tool_name(ctx));
+	n = snprintf(line, sizeof(line), "%s: %s", tool_name(ctx), prefix ? prefix : "");
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return;
 	start = (size_t)n;
@@ -57,18 +59,22 @@ void tool_err(const struct tool_ctx *ctx, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vline(ctx, NULL, fmt, ap);
+	vline(ctx, NULL, NULL, fmt, ap);
 	va_end(ap);
 }
 
 int tool_usage_error(const struct tool_ctx *ctx, const char *fmt, ...)
 {
-	char hint[96];
+	const char *cmd = ctx && ctx->cmd ? ctx->cmd->name : NULL;
+	char hint[128], prefix[64];
 	va_list ap;
 
-	snprintf(hint, sizeof(hint), "; see '%s --help'", tool_name(ctx));
+	/* A command's usage errors name it, and point to its own help. */
+	snprintf(prefix, sizeof(prefix), "%s%s", cmd ? cmd : "", cmd ? ": " : "");
+	snprintf(hint, sizeof(hint), "; see '%s%s%s --help'", tool_name(ctx), cmd ? " " : "",
+		 cmd ? cmd : "");
 	va_start(ap, fmt);
-	vline(ctx, hint, fmt, ap);
+	vline(ctx, prefix, hint, fmt, ap);
 	va_end(ap);
 	return PD_EXIT_UNKNOWN;
 }
@@ -82,7 +88,7 @@ _Noreturn void tool_die(const struct tool_ctx *ctx, enum pd_exit code, const cha
 	r = malloc(sizeof(*r));
 	if (!r) {
 		va_start(ap, fmt);
-		vline(ctx, NULL, fmt, ap);
+		vline(ctx, NULL, NULL, fmt, ap);
 		va_end(ap);
 		exit(code);
 	}

@@ -25,12 +25,20 @@
 #endif
 
 struct tool_ctx;
+struct tool_opt;
 
-/* A subcommand, wireguard-tools style: argv[0] is the command's name. */
+/* A subcommand, wireguard-tools style: argv[0] is the command's name.  Its
+ * fn reads its options with tool_cmd_parse, from opts (which also write
+ * `TOOL CMD --help`) plus the common --json, -q and -h. */
 struct tool_cmd {
 	const char *name;
 	int (*fn)(struct tool_ctx *ctx, int argc, char **argv);
 	const char *description;
+	const struct tool_opt *opts; /* the command's options; ends with { NULL }; or NULL */
+	const char *operands;        /* usage synopsis after [OPTIONS], or NULL */
+	/* Called for one of opts; returns 0 or an exit code after reporting.
+	 * ctx->priv is the state given to tool_cmd_parse. */
+	int (*opt)(struct tool_ctx *ctx, const struct tool_opt *o, const char *arg);
 };
 
 /* An option.  id > 0 is handed to the tool's handler; ids below 0 are the
@@ -63,11 +71,22 @@ struct tool_ctx {
 	bool json;  /* --json: one JSON document on stdout */
 	bool quiet; /* -q: no text on stdout; exit status and stderr only */
 	void *priv; /* for the tool's own state */
+	const struct tool_cmd *cmd; /* the command running, or NULL */
 };
 
 /* The whole program: sets up stdio and SIGPIPE, parses the common and tool
  * options, dispatches to a command or def->run.  Returns the exit code. */
 int tool_main(const struct tool_def *def, int argc, char **argv);
+
+/* Parse the options of the command running (ctx->cmd, argv[0] its name),
+ * as tool_main parses the tool's: getopt_long over cmd->opts and the common
+ * --json, -q, -h, stopping at the first operand; cmd->opt sees state as
+ * ctx->priv.  Returns true with *first set to the index in argv of the
+ * first operand; false with *code set when the command must not run:
+ * `--help` was answered (code 0) or a usage error reported (code
+ * PD_EXIT_UNKNOWN, or what cmd->opt returned). */
+bool tool_cmd_parse(struct tool_ctx *ctx, int argc, char **argv, void *state, int *first,
+		    int *code);
 
 /* ---- messages (stderr, one line each) ------------------------------------ */
 
@@ -76,7 +95,8 @@ int tool_main(const struct tool_def *def, int argc, char **argv);
 void tool_err(const struct tool_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* "TOOL: <message>; see 'TOOL --help'"; returns PD_EXIT_UNKNOWN. */
+/* "TOOL: <message>; see 'TOOL --help'"; returns PD_EXIT_UNKNOWN.  While a
+ * command runs: "TOOL: CMD: <message>; see 'TOOL CMD --help'". */
 int tool_usage_error(const struct tool_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -196,12 +196,10 @@ static int mtuprobe_run(struct tool_ctx *ctx, int argc, char **argv)
 }
 
 static const struct tool_cmd cmds[] = {
-	{ "serve", mtuprobe_serve,
-	  "run the responder a peer measures against: serve [-4|-6] [--port N "
-	  "(default 20548)] [--key FILE] [--bind ADDR]" },
-	{ "tunnel", mtuprobe_tunnel,
-	  "check a tunnel's MTU against the path under it: tunnel IFACE [--inner HOST] "
-	  "[--no-inner] [--endpoint HOST] [--encap SPEC] [--expect-mtu N] [--json]" },
+	{ "serve", mtuprobe_serve, "run the responder a peer measures against (--peer)",
+	  mtuprobe_serve_opts, NULL, mtuprobe_serve_opt },
+	{ "tunnel", mtuprobe_tunnel, "check a tunnel's MTU against the path under it",
+	  mtuprobe_tunnel_opts, "IFACE", mtuprobe_tunnel_opt },
 	{ NULL },
 };
 

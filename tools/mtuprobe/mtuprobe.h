@@ -121,9 +121,15 @@ void mtuprobe_hops_json(const struct mtuprobe_result *r, json_t *doc);
 
 /* serve.c: `mtuprobe serve`, the responder for --peer. */
 int mtuprobe_serve(struct tool_ctx *ctx, int argc, char **argv);
+/* Its options (struct tool_cmd: opts, opt). */
+extern const struct tool_opt mtuprobe_serve_opts[];
+int mtuprobe_serve_opt(struct tool_ctx *ctx, const struct tool_opt *o, const char *arg);
 
 /* tunnel.c: `mtuprobe tunnel IFACE`, the check of a tunnel's MTU. */
 int mtuprobe_tunnel(struct tool_ctx *ctx, int argc, char **argv);
+/* Its options (struct tool_cmd: opts, opt). */
+extern const struct tool_opt mtuprobe_tunnel_opts[];
+int mtuprobe_tunnel_opt(struct tool_ctx *ctx, const struct tool_opt *o, const char *arg);
 
 /* verdict.c: recommendations for the --encap specs and the findings. */
 void mtuprobe_conclude(const struct mtuprobe_opts *o, struct mtuprobe_result *res);

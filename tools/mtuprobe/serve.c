@@ -4,7 +4,6 @@
  * (pathdiag/responder.h); this file reads options, runs the loop until
  * SIGINT/SIGTERM, and reports what was served.
  */
-#include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,86 +69,102 @@ static json_t *serve_json(const struct tool_ctx *ctx, const void *result)
 
 static const struct tool_render serve_render = { .text = serve_text, .json = serve_json };
 
+/* ---- options ------------------------------------------------------------------- */
+
+enum { SERVE_IPV4 = 1, SERVE_IPV6, SERVE_PORT, SERVE_KEY, SERVE_BIND };
+
+const struct tool_opt mtuprobe_serve_opts[] = {
+	{ NULL, '4', NULL, "IPv4 only", SERVE_IPV4 },
+	{ NULL, '6', NULL, "IPv6 only", SERVE_IPV6 },
+	{ "port", 'p', "N", "UDP and TCP port to serve on (default 20548)", SERVE_PORT },
+	{ "key", 'k', "FILE", "shared key (file not readable by group or others): signed "
+			      "requests may get replies larger than themselves", SERVE_KEY },
+	{ "bind", 'b', "ADDR", "listen on this numeric address only (one per family)",
+	  SERVE_BIND },
+	{ NULL },
+};
+
+struct serve_opts {
+	struct pd_responder_io_config io;
+	int family; /* 4, 6, or 0 for both */
+	const char *keyfile;
+};
+
+int mtuprobe_serve_opt(struct tool_ctx *ctx, const struct tool_opt *o, const char *arg)
+{
+	struct serve_opts *so = ctx->priv;
+	unsigned long v;
+	char *end;
+
+	switch (o->id) {
+	case SERVE_IPV4:
+	case SERVE_IPV6:
+		so->family = o->id == SERVE_IPV4 ? 4 : 6;
+		break;
+	case SERVE_PORT:
+		v = strtoul(arg, &end, 10);
+		if (*end || !*arg || v < 1 || v > 65535)
+			return tool_usage_error(ctx, "port '%s' is not 1..65535", arg);
+		so->io.port = (uint16_t)v;
+		break;
+	case SERVE_KEY:
+		so->keyfile = arg;
+		break;
+	case SERVE_BIND:
+		if (strchr(arg, ':'))
+			so->io.bind6 = arg;
+		else
+			so->io.bind4 = arg;
+		break;
+	}
+	return 0;
+}
+
 int mtuprobe_serve(struct tool_ctx *ctx, int argc, char **argv)
 {
-	static const struct option lopts[] = {
-		{ "port", required_argument, NULL, 'p' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "bind", required_argument, NULL, 'b' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static struct serve_result res;
+	struct serve_opts so = { 0 };
 	struct pd_responder_config cfg;
-	struct pd_responder_io_config iocfg;
 	struct pd_responder *r = NULL;
 	struct pd_responder_io *io = NULL;
 	struct pd_error err = { 0 };
 	static uint8_t key[PD_PEER_KEY_MAX];
 	size_t key_len = 0;
-	const char *keyfile = NULL;
 	char msg[160];
 	struct sigaction sa;
-	int c, family = 0;
-	char *end;
-	unsigned long v;
+	int first, rc;
 
+	pd_responder_io_config_default(&so.io);
+	if (!tool_cmd_parse(ctx, argc, argv, &so, &first, &rc))
+		return rc;
+	if (first < argc)
+		return tool_usage_error(ctx, "unexpected argument '%s'", argv[first]);
 	memset(&res, 0, sizeof(res));
 	tool_report_init(&res.report);
-	pd_responder_io_config_default(&iocfg);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "46p:k:b:", lopts, NULL)) != -1) {
-		switch (c) {
-		case '4':
-		case '6':
-			family = c - '0';
-			break;
-		case 'p':
-			v = strtoul(optarg, &end, 10);
-			if (*end || !*optarg || v < 1 || v > 65535)
-				return tool_usage_error(ctx, "serve: port '%s' is not 1..65535",
-							optarg);
-			iocfg.port = (uint16_t)v;
-			break;
-		case 'k':
-			keyfile = optarg;
-			break;
-		case 'b':
-			if (strchr(optarg, ':'))
-				iocfg.bind6 = optarg;
-			else
-				iocfg.bind4 = optarg;
-			break;
-		default:
-			return tool_usage_error(ctx, "serve: options are -4, -6, --port N, "
-						"--key FILE, --bind ADDR");
-		}
-	}
-	if (optind < argc)
-		return tool_usage_error(ctx, "serve: unexpected argument '%s'", argv[optind]);
-	if (family == 4)
-		iocfg.v6 = false;
-	if (family == 6)
-		iocfg.v4 = false;
+	if (so.family == 4)
+		so.io.v6 = false;
+	if (so.family == 6)
+		so.io.v4 = false;
 
 	pd_responder_config_default(&cfg);
-	if (keyfile) {
-		if (pd_peer_key_load(keyfile, key, &key_len, &err) < 0) {
+	if (so.keyfile) {
+		if (pd_peer_key_load(so.keyfile, key, &key_len, &err) < 0) {
 			pd_error_message(&err, msg, sizeof(msg));
-			tool_die(ctx, PD_EXIT_UNKNOWN, "key file %s: %s", keyfile, msg);
+			tool_die(ctx, PD_EXIT_UNKNOWN, "key file %s: %s", so.keyfile, msg);
 		}
 		cfg.key = key;
 		cfg.key_len = key_len;
 		res.keyed = true;
 	}
-	cfg.tcp_port = iocfg.tcp ? iocfg.port : 0;
+	cfg.tcp_port = so.io.tcp ? so.io.port : 0;
 	if (pd_peer_random(cfg.hash_seed, sizeof(cfg.hash_seed), &err) < 0 ||
 	    pd_responder_new(&cfg, pd_responder_now_ms(), &r, &err) < 0 ||
-	    pd_responder_io_open(&iocfg, r, &io, &err) < 0) {
+	    pd_responder_io_open(&so.io, r, &io, &err) < 0) {
 		pd_error_message(&err, msg, sizeof(msg));
 		pd_responder_free(r);
-		tool_die(ctx, PD_EXIT_UNKNOWN, "cannot serve on port %u: %s", iocfg.port, msg);
+		tool_die(ctx, PD_EXIT_UNKNOWN, "cannot serve on port %u: %s", so.io.port, msg);
 	}
-	res.port = iocfg.port;
+	res.port = so.io.port;
 	res.sockets = pd_responder_io_sockets(io);
 
 	memset(&sa, 0, sizeof(sa));

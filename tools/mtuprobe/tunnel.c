@@ -8,7 +8,6 @@
  * tunnel_render.c renders the result.
  */
 #include <arpa/inet.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -38,82 +37,84 @@ static void copy_text(char *dst, size_t len, const char *src)
 
 /* ---- options ------------------------------------------------------------------- */
 
-static int parse_args(struct tool_ctx *ctx, int argc, char **argv, struct tuncheck_opts *o)
+enum { TUN_INNER = 1, TUN_NO_INNER, TUN_ENDPOINT, TUN_ENCAP, TUN_EXPECT };
+
+const struct tool_opt mtuprobe_tunnel_opts[] = {
+	{ "inner", 0, "HOST", "probe the inner path through the tunnel toward HOST (default: "
+			      "a peer's single-host allowed IP)", TUN_INNER },
+	{ "no-inner", 0, NULL, "do not probe through the tunnel", TUN_NO_INNER },
+	{ "endpoint", 0, "ADDR", "underlay address of the far end, when the link does not "
+				 "say", TUN_ENDPOINT },
+	{ "encap", 'e', "SPEC", "the encapsulation, instead of the one detected (e.g. "
+				"wireguard, ip6tnl, wireguard+pppoe)", TUN_ENCAP },
+	{ "expect-mtu", 0, "N", "CRITICAL (exit 2) when the tunnel carries fewer than N bytes",
+	  TUN_EXPECT },
+	{ NULL },
+};
+
+int mtuprobe_tunnel_opt(struct tool_ctx *ctx, const struct tool_opt *opt, const char *arg)
 {
-	enum { O_INNER = 1, O_NO_INNER, O_ENDPOINT, O_ENCAP, O_EXPECT, O_JSON };
-	static const struct option lopts[] = {
-		{ "inner", required_argument, NULL, O_INNER },
-		{ "no-inner", no_argument, NULL, O_NO_INNER },
-		{ "endpoint", required_argument, NULL, O_ENDPOINT },
-		{ "encap", required_argument, NULL, O_ENCAP },
-		{ "expect-mtu", required_argument, NULL, O_EXPECT },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct tuncheck_opts *o = ctx->priv;
 	struct pd_ovh_stack st;
 	struct pd_nl_addr a;
 	struct pd_error err = { 0 };
 	unsigned long v;
 	char *end;
-	int c;
+
+	switch (opt->id) {
+	case TUN_INNER:
+		o->inner = arg;
+		break;
+	case TUN_NO_INNER:
+		o->no_inner = true;
+		break;
+	case TUN_ENDPOINT:
+		if (pd_nl_addr_parse(arg, &a, &err) < 0)
+			return tool_usage_error(ctx, "--endpoint '%s' is not an IPv4 or IPv6 "
+						"address", arg);
+		o->endpoint = arg;
+		break;
+	case TUN_ENCAP:
+		if (pd_ovh_parse(arg, &st, &err) < 0)
+			return tool_usage_error(ctx, "--encap '%s': %s", arg,
+						err.what ? err.what : "invalid");
+		o->encap = arg;
+		break;
+	case TUN_EXPECT:
+		v = strtoul(arg, &end, 10);
+		if (!*arg || *end || arg[0] == '-' || v < 68 || v > 65535)
+			return tool_usage_error(ctx, "--expect-mtu '%s' is not a number from 68 "
+						"to 65535", arg);
+		o->expect_mtu = (unsigned)v;
+		break;
+	}
+	return 0;
+}
+
+/* The options and IFACE; false with *code set when the check must not run
+ * (--help answered, or a usage error). */
+static bool parse_args(struct tool_ctx *ctx, int argc, char **argv, struct tuncheck_opts *o,
+		       int *code)
+{
+	int first;
 
 	memset(o, 0, sizeof(*o));
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+qe:", lopts, NULL)) != -1) {
-		switch (c) {
-		case O_INNER:
-			o->inner = optarg;
-			break;
-		case O_NO_INNER:
-			o->no_inner = true;
-			break;
-		case O_ENDPOINT:
-			if (pd_nl_addr_parse(optarg, &a, &err) < 0)
-				return tool_usage_error(ctx, "tunnel: --endpoint '%s' is not an IPv4 "
-							"or IPv6 address", optarg);
-			o->endpoint = optarg;
-			break;
-		case 'e':
-		case O_ENCAP:
-			if (pd_ovh_parse(optarg, &st, &err) < 0)
-				return tool_usage_error(ctx, "tunnel: --encap '%s': %s", optarg,
-							err.what ? err.what : "invalid");
-			o->encap = optarg;
-			break;
-		case O_EXPECT:
-			v = strtoul(optarg, &end, 10);
-			if (!*optarg || *end || optarg[0] == '-' || v < 68 || v > 65535)
-				return tool_usage_error(ctx, "tunnel: --expect-mtu '%s' is not a "
-							"number from 68 to 65535", optarg);
-			o->expect_mtu = (unsigned)v;
-			break;
-		case O_JSON:
-			ctx->json = true;
-			break;
-		case 'q':
-			ctx->quiet = true;
-			break;
-		default:
-			return tool_usage_error(ctx, "tunnel: unknown option '%s' (options: --inner "
-						"HOST, --no-inner, --endpoint ADDR, --encap SPEC, "
-						"--expect-mtu N, --json, -q)",
-						argv[optind - 1] ? argv[optind - 1] : "?");
-		}
-	}
-	if (optind >= argc)
-		return tool_usage_error(ctx, "tunnel: no interface given");
-	if (optind + 1 < argc)
-		return tool_usage_error(ctx, "tunnel: unexpected argument '%s' after the "
-					"interface", argv[optind + 1]);
-	o->ifname = argv[optind];
-	if (!*o->ifname || strlen(o->ifname) >= PD_NL_IFNAMSIZ || strchr(o->ifname, '/'))
-		return tool_usage_error(ctx, "tunnel: '%s' is not a valid interface name",
-					o->ifname);
-	if (o->inner && o->no_inner)
-		return tool_usage_error(ctx, "tunnel: --inner and --no-inner exclude each other");
-	return 0;
+	if (!tool_cmd_parse(ctx, argc, argv, o, &first, code))
+		return false;
+	*code = PD_EXIT_UNKNOWN;
+	if (first >= argc)
+		tool_usage_error(ctx, "no interface given");
+	else if (first + 1 < argc)
+		tool_usage_error(ctx, "unexpected argument '%s' after the interface",
+				 argv[first + 1]);
+	else if (!*argv[first] || strlen(argv[first]) >= PD_NL_IFNAMSIZ ||
+		 strchr(argv[first], '/'))
+		tool_usage_error(ctx, "'%s' is not a valid interface name", argv[first]);
+	else if (o->inner && o->no_inner)
+		tool_usage_error(ctx, "--inner and --no-inner exclude each other");
+	else
+		o->ifname = argv[first];
+	return o->ifname != NULL;
 }
 
 /* ---- facts ----------------------------------------------------------------------- */
@@ -665,8 +666,7 @@ int mtuprobe_tunnel(struct tool_ctx *ctx, int argc, char **argv)
 	unsigned i, nmeasure = 0, done = 0;
 	int rc;
 
-	rc = parse_args(ctx, argc, argv, &o);
-	if (rc)
+	if (!parse_args(ctx, argc, argv, &o, &rc))
 		return rc;
 	memset(&res, 0, sizeof(res));
 	tool_report_init(&res.report);

@@ -6,7 +6,6 @@
  * correlate_render.c.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <pcap/pcap.h>
 #include <signal.h>
 #include <stdio.h>
@@ -208,72 +207,29 @@ static void src_close(struct src *s)
 
 /* ---- correlate -------------------------------------------------------------------- */
 
-static int parse_seconds(const char *s, double lo, double hi, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (!*s || *end || errno || !(v >= lo && v <= hi))
-		return -1;
-	*out = v;
-	return 0;
-}
-
 int tunsniff_correlate(struct tool_ctx *ctx, int argc, char **argv)
 {
-	enum { O_WINDOW = 1, O_JSON };
-	static const struct option lopts[] = {
-		{ "window", required_argument, NULL, O_WINDOW },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct tsn_corr_opts co;
 	struct tsn_corr_result *res;
 	struct pd_corr_opts o = { 0 };
 	struct pd_corr_src cs[2];
 	struct src s[2];
 	struct pd_error err = { 0 };
-	double w = 2.0;
-	int c, rc, i;
+	int rc, i;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+q", lopts, NULL)) != -1) {
-		switch (c) {
-		case O_WINDOW:
-			if (parse_seconds(optarg, 0.001, 3600, &w) < 0)
-				return tool_usage_error(ctx, "correlate: --window '%s' is not a "
-							"number of seconds from 0.001 to 3600",
-							optarg);
-			break;
-		case O_JSON:
-			ctx->json = true;
-			break;
-		case 'q':
-			ctx->quiet = true;
-			break;
-		default:
-			return tool_usage_error(ctx, "correlate: unknown option '%s' (options: "
-						"--window SECONDS, --json, -q)",
-						argv[optind - 1] ? argv[optind - 1] : "?");
-		}
-	}
-	if (argc - optind != 2)
-		return tool_usage_error(ctx, "correlate: give two inputs, one capture or record "
-					"file from each end (A B)");
+	if (!tsn_correlate_parse(ctx, argc, argv, &co, &rc))
+		return rc;
 	res = calloc(1, sizeof(*res));
 	if (!res) {
 		tool_err(ctx, "out of memory");
 		return PD_EXIT_UNKNOWN;
 	}
 	tool_report_init(&res->report);
-	res->window_ns = (uint64_t)(w * 1e9);
+	res->window_ns = (uint64_t)(co.window * 1e9);
 	memset(cs, 0, sizeof(cs));
 	memset(s, 0, sizeof(s));
 	for (i = 0; i < 2; i++)
-		res->in[i].path = argv[optind + i];
+		res->in[i].path = co.in[i];
 	rc = src_open(&s[0], &res->in[0], &cs[0], "A", &res->report);
 	if (!rc)
 		rc = src_open(&s[1], &res->in[1], &cs[1], "B", &res->report);
@@ -377,76 +333,6 @@ static uint64_t now_ns(clockid_t clk)
 
 	clock_gettime(clk, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-struct rec_opts {
-	const char *rfile, *iface, *out, *filter;
-	uint64_t count;
-	double secs;
-};
-
-static int rec_parse(struct tool_ctx *ctx, int argc, char **argv, struct rec_opts *o)
-{
-	enum { O_RECORDS = 1, O_JSON, O_FILTER };
-	static const struct option lopts[] = {
-		{ "records", required_argument, NULL, O_RECORDS },
-		{ "filter", required_argument, NULL, 'f' },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ NULL, 0, NULL, 0 },
-	};
-	char *end;
-	int c;
-
-	memset(o, 0, sizeof(*o));
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+qr:i:c:G:f:", lopts, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			o->rfile = optarg;
-			break;
-		case 'i':
-			o->iface = optarg;
-			break;
-		case O_RECORDS:
-			o->out = optarg;
-			break;
-		case 'f':
-			o->filter = optarg;
-			break;
-		case 'c':
-			errno = 0;
-			o->count = strtoull(optarg, &end, 10);
-			if (!*optarg || *end || errno || optarg[0] == '-' || !o->count)
-				return tool_usage_error(ctx, "record: -c '%s' is not a packet count "
-							"above 0", optarg);
-			break;
-		case 'G':
-			if (parse_seconds(optarg, 0.001, 31536000, &o->secs) < 0)
-				return tool_usage_error(ctx, "record: -G '%s' is not a number of "
-							"seconds above 0", optarg);
-			break;
-		case O_JSON:
-			ctx->json = true;
-			break;
-		case 'q':
-			ctx->quiet = true;
-			break;
-		default:
-			return tool_usage_error(ctx, "record: unknown option or missing value '%s' "
-						"(options: -r FILE | -i IFACE, --records OUT, -c N, "
-						"-G SECONDS, -f FILTER, --json, -q)",
-						argv[optind - 1] ? argv[optind - 1] : "?");
-		}
-	}
-	if (optind < argc)
-		return tool_usage_error(ctx, "record: unexpected argument '%s'", argv[optind]);
-	if (!o->rfile == !o->iface)
-		return tool_usage_error(ctx, "record: give exactly one of -r FILE and -i IFACE");
-	if (!o->out)
-		return tool_usage_error(ctx, "record: --records OUT is required");
-	return 0;
 }
 
 /* Open the capture; 0 or an exit code after recording the failure. */
@@ -564,8 +450,7 @@ int tunsniff_record(struct tool_ctx *ctx, int argc, char **argv)
 	int rc;
 	char desc[128];
 
-	rc = rec_parse(ctx, argc, argv, &o);
-	if (rc)
+	if (!tsn_record_parse(ctx, argc, argv, &o, &rc))
 		return rc;
 	res = calloc(1, sizeof(*res));
 	if (!res) {

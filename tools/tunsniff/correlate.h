@@ -38,6 +38,30 @@ struct tsn_corr_result {
 int tunsniff_correlate(struct tool_ctx *ctx, int argc, char **argv);
 int tunsniff_record(struct tool_ctx *ctx, int argc, char **argv);
 
+/* correlate_opts.c: the commands' options (struct tool_cmd: opts, opt) and
+ * their command lines.  The parse functions return false with *code set
+ * when the command must not run (--help answered, or a usage error). */
+struct tsn_corr_opts {
+	double window;           /* --window, seconds */
+	const char *in[2];       /* A and B */
+};
+
+struct rec_opts {
+	const char *rfile, *iface, *out, *filter; /* -r, -i, --records, -f */
+	uint64_t count;                           /* -c: frames, 0 for no limit */
+	double secs;                              /* -G, 0 for no limit */
+};
+
+extern const struct tool_opt tsn_correlate_opts[];
+int tsn_correlate_opt(struct tool_ctx *ctx, const struct tool_opt *opt, const char *arg);
+bool tsn_correlate_parse(struct tool_ctx *ctx, int argc, char **argv, struct tsn_corr_opts *o,
+			 int *code);
+
+extern const struct tool_opt tsn_record_opts[];
+int tsn_record_opt(struct tool_ctx *ctx, const struct tool_opt *opt, const char *arg);
+bool tsn_record_parse(struct tool_ctx *ctx, int argc, char **argv, struct rec_opts *o,
+		      int *code);
+
 /* correlate_render.c */
 void tsn_corr_findings(struct tsn_corr_result *r);
 void tsn_corr_render_text(const struct tool_ctx *ctx, const void *result, struct tool_out *out);

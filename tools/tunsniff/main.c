@@ -183,11 +183,10 @@ static int tunsniff_run(struct tool_ctx *ctx, int argc, char **argv)
 /* Subcommands: both tunnel ends matched (correlate), and record files. */
 static const struct tool_cmd cmds[] = {
 	{ "correlate", tunsniff_correlate,
-	  "match the tunnel packets of both ends: correlate [--window SECONDS] [--json] A B "
-	  "(A, B: pcap/pcapng captures or record files)" },
-	{ "record", tunsniff_record,
-	  "write tunnel packet records: record -r FILE|-i IFACE --records OUT [-c N] "
-	  "[-G SECONDS] [-f FILTER]" },
+	  "match the tunnel packets of both ends (A, B: pcap/pcapng captures or record files)",
+	  tsn_correlate_opts, "A B", tsn_correlate_opt },
+	{ "record", tunsniff_record, "write tunnel packet records from a capture or interface",
+	  tsn_record_opts, "(-r FILE | -i IFACE) --records OUT", tsn_record_opt },
 	{ NULL },
 };
 
