@@ -8,12 +8,21 @@
  * source stays valid until the next read from that source), and the
  * earliest pending frame is returned next: a k-way merge in timestamp order
  * that holds one frame per file, whatever the file sizes.
+ *
+ * Timestamps are read in nanoseconds wherever libpcap has them (files
+ * always: it scales microsecond files up; live when the platform allows),
+ * and the dump files get the precision of their source, converted here
+ * when it differs from the handle's (a microsecond file read in
+ * nanoseconds is saved in microseconds, through a dead handle of that
+ * precision, since libpcap's dumper writes its handle's precision).
  */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <pcap/pcap.h>
 
 #include <pathdiag/capture.h>
@@ -22,7 +31,9 @@
 
 struct cap_src {
 	pcap_t *p;
+	bool nano;            /* p gives nanoseconds in ts.tv_usec */
 	pcap_dumper_t *dump;
+	pcap_t *dump_dead;    /* dump of another precision than p's */
 	struct pd_cap_source_info info;
 	/* offline: the frame read ahead */
 	bool pending, eof;
@@ -39,6 +50,9 @@ struct pd_cap {
 	bool live, offline;
 	unsigned rr;   /* live: next source to try first */
 	uint64_t seq;
+	bool stopping;        /* pd_cap_stop was called */
+	int64_t stop_ns;      /* its time (CLOCK_REALTIME) */
+	struct timespec drain_end; /* live: CLOCK_MONOTONIC end of the drain */
 	struct cap_src src[PD_CAP_MAX_SOURCES];
 	char errbuf[PCAP_ERRBUF_SIZE + PD_CAP_NAME_MAX + 64];
 };
@@ -106,6 +120,21 @@ static struct cap_src *cap_slot(struct pd_cap *c, const char *name, struct pd_er
 	return s;
 }
 
+/* A classic pcap file whose magic says nanoseconds (either byte order).
+ * pcapng keeps a resolution per interface that libpcap does not expose, and
+ * standard input cannot be read at an offset: both count as microseconds,
+ * which is what they were saved in before. */
+static bool cap_file_nsec(pcap_t *p)
+{
+	FILE *f = pcap_file(p);
+	uint8_t m[4];
+
+	if (!f || fileno(f) < 0 || pread(fileno(f), m, sizeof(m), 0) != (ssize_t)sizeof(m))
+		return false;
+	return (m[0] == 0xa1 && m[1] == 0xb2 && m[2] == 0x3c && m[3] == 0x4d) ||
+	       (m[0] == 0x4d && m[1] == 0x3c && m[2] == 0xb2 && m[3] == 0xa1);
+}
+
 int pd_cap_add_file(struct pd_cap *c, const char *path, struct pd_error *err)
 {
 	char eb[PCAP_ERRBUF_SIZE] = "";
@@ -120,10 +149,12 @@ int pd_cap_add_file(struct pd_cap *c, const char *path, struct pd_error *err)
 	s = cap_slot(c, path, err);
 	if (!s)
 		return PD_ERR_INVAL;
-	s->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, eb);
+	s->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, eb);
 	if (!s->p)
 		return cap_fail(c, err, errno == ENOENT ? PD_ERR_NOTFOUND : PD_ERR_MALFORMED,
 				eb);
+	s->nano = pcap_get_tstamp_precision(s->p) == PCAP_TSTAMP_PRECISION_NANO;
+	s->info.nsec = cap_file_nsec(s->p);
 	rc = cap_apply_filter(c, s, err);
 	if (rc < 0) {
 		pcap_close(s->p);
@@ -184,6 +215,8 @@ int pd_cap_add_iface(struct pd_cap *c, const char *iface, struct pd_error *err)
 	 * holds only ~128 frames and drops at modest rates.  A frame waits at
 	 * most the block timeout (50 ms) before it can be read. */
 	pcap_set_timeout(s->p, 50);
+	/* Nanoseconds where libpcap offers them (Linux does); else micro. */
+	s->nano = pcap_set_tstamp_precision(s->p, PCAP_TSTAMP_PRECISION_NANO) == 0;
 	rc = pcap_activate(s->p);
 	if (rc < 0) {
 		rc = cap_activate_fail(c, s, rc, err);
@@ -199,6 +232,8 @@ int pd_cap_add_iface(struct pd_cap *c, const char *iface, struct pd_error *err)
 		s->p = NULL;
 		return rc;
 	}
+	s->nano = pcap_get_tstamp_precision(s->p) == PCAP_TSTAMP_PRECISION_NANO;
+	s->info.nsec = s->nano;
 	s->info.live = true;
 	s->info.linktype = pcap_datalink(s->p);
 	c->live = true;
@@ -210,6 +245,7 @@ int pd_cap_dump_open(struct pd_cap *c, const char *path, struct pd_error *err)
 {
 	char name[4096];
 	char msg[PCAP_ERRBUF_SIZE + 64];
+	pcap_t *dp;
 
 	if (!c || !path)
 		return pd_fail(err, PD_ERR_INVAL, 0, "no output file given");
@@ -220,9 +256,19 @@ int pd_cap_dump_open(struct pd_cap *c, const char *path, struct pd_error *err)
 			snprintf(name, sizeof(name), "%s", path);
 		else
 			snprintf(name, sizeof(name), "%s.%u", path, i);
-		s->dump = pcap_dump_open(s->p, name);
+		dp = s->p;
+		if (s->info.nsec != s->nano) {
+			s->dump_dead = pcap_open_dead_with_tstamp_precision(
+				s->info.linktype, pcap_snapshot(s->p),
+				s->info.nsec ? PCAP_TSTAMP_PRECISION_NANO
+					     : PCAP_TSTAMP_PRECISION_MICRO);
+			if (!s->dump_dead)
+				return cap_fail(c, err, PD_ERR_NOMEM, "out of memory");
+			dp = s->dump_dead;
+		}
+		s->dump = pcap_dump_open(dp, name);
 		if (!s->dump) {
-			snprintf(msg, sizeof(msg), "%s", pcap_geterr(s->p));
+			snprintf(msg, sizeof(msg), "%s", pcap_geterr(dp));
 			return cap_fail(c, err, PD_ERR_SYSTEM, msg);
 		}
 	}
@@ -241,22 +287,45 @@ const struct pd_cap_source_info *pd_cap_info(const struct pd_cap *c, unsigned id
 	return &c->src[idx].info;
 }
 
+/* The fraction of a second of the pending frame in ns, as libpcap gives it
+ * (not normalised: a damaged file may hold any 32-bit value there). */
+static int64_t cap_frac_ns(const struct cap_src *s)
+{
+	return s->nano ? (int64_t)s->hdr->ts.tv_usec : (int64_t)s->hdr->ts.tv_usec * 1000;
+}
+
+static int64_t cap_ts_ns(const struct cap_src *s)
+{
+	return (int64_t)s->hdr->ts.tv_sec * 1000000000 + cap_frac_ns(s);
+}
+
 static void cap_fill(struct pd_cap *c, unsigned i, struct pd_cap_frame *f)
 {
 	struct cap_src *s = &c->src[i];
+	int64_t frac = cap_frac_ns(s);
 
 	s->info.frames++;
 	c->seq++;
 	f->source = i;
 	f->frame = s->info.frames;
 	f->seq = c->seq;
-	f->ts_usec = (int64_t)s->hdr->ts.tv_sec * 1000000 + s->hdr->ts.tv_usec;
+	/* the fraction truncated as libpcap truncates when it scales down */
+	f->ts_usec = (int64_t)s->hdr->ts.tv_sec * 1000000 + frac / 1000;
+	f->ts_nsec = cap_ts_ns(s);
 	f->linktype = s->info.linktype;
 	f->data = s->data;
 	f->caplen = s->hdr->caplen;
 	f->wirelen = s->hdr->len;
-	if (s->dump)
+	if (!s->dump)
+		return;
+	if (s->info.nsec == s->nano) {
 		pcap_dump((u_char *)s->dump, s->hdr, s->data);
+	} else {
+		struct pcap_pkthdr h = *s->hdr;
+
+		h.ts.tv_usec = (suseconds_t)(s->info.nsec ? frac : frac / 1000);
+		pcap_dump((u_char *)s->dump, &h, s->data);
+	}
 }
 
 /* Read ahead one frame of an offline source.  0, or a read error. */
@@ -298,7 +367,7 @@ static int cap_next_offline(struct pd_cap *c, struct pd_cap_frame *f, struct pd_
 			return rc;
 		if (!s->pending)
 			continue;
-		ts = (int64_t)s->hdr->ts.tv_sec * 1000000 + s->hdr->ts.tv_usec;
+		ts = cap_ts_ns(s);
 		if (best < 0 || ts < best_ts) {
 			best = (int)i;
 			best_ts = ts;
@@ -309,6 +378,23 @@ static int cap_next_offline(struct pd_cap *c, struct pd_cap_frame *f, struct pd_
 	c->src[best].pending = false;
 	cap_fill(c, (unsigned)best, f);
 	return 1;
+}
+
+static int64_t cap_clock_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Milliseconds left of the drain (0: over). */
+static int cap_drain_left_ms(const struct pd_cap *c)
+{
+	int64_t end = (int64_t)c->drain_end.tv_sec * 1000000000 + c->drain_end.tv_nsec;
+	int64_t left = end - cap_clock_ns(CLOCK_MONOTONIC);
+
+	return left <= 0 ? 0 : (int)((left + 999999) / 1000000);
 }
 
 static int cap_next_live(struct pd_cap *c, struct pd_cap_frame *f, int timeout_ms,
@@ -323,6 +409,9 @@ static int cap_next_live(struct pd_cap *c, struct pd_cap_frame *f, int timeout_m
 			struct cap_src *s = &c->src[i];
 			int rc = pcap_next_ex(s->p, &s->hdr, &s->data);
 
+			/* draining: what was captured after the stop is not ours */
+			while (rc == 1 && c->stopping && cap_ts_ns(s) > c->stop_ns)
+				rc = pcap_next_ex(s->p, &s->hdr, &s->data);
 			if (rc == 1) {
 				c->rr = (i + 1) % c->n;
 				cap_fill(c, i, f);
@@ -353,11 +442,40 @@ static int cap_next_live(struct pd_cap *c, struct pd_cap_frame *f, int timeout_m
 int pd_cap_next(struct pd_cap *c, struct pd_cap_frame *f, int timeout_ms,
 		struct pd_error *err)
 {
+	int left;
+
 	if (!c || !f)
 		return pd_fail(err, PD_ERR_INVAL, 0, "no capture");
 	if (c->n == 0)
 		return PD_CAP_EOF;
-	return c->live ? cap_next_live(c, f, timeout_ms, err) : cap_next_offline(c, f, err);
+	if (!c->live)
+		return c->stopping ? PD_CAP_EOF : cap_next_offline(c, f, err);
+	if (c->stopping) {
+		left = cap_drain_left_ms(c);
+		if (left == 0)
+			return PD_CAP_EOF;
+		if (timeout_ms < 0 || timeout_ms > left)
+			timeout_ms = left;
+	}
+	return cap_next_live(c, f, timeout_ms, err);
+}
+
+int64_t pd_cap_stop(struct pd_cap *c)
+{
+	struct timespec now;
+
+	if (!c)
+		return 0;
+	if (c->stopping)
+		return c->stop_ns;
+	c->stopping = true;
+	c->stop_ns = cap_clock_ns(CLOCK_REALTIME);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	now.tv_nsec += (long)PD_CAP_DRAIN_MS * 1000000;
+	now.tv_sec += now.tv_nsec / 1000000000;
+	now.tv_nsec %= 1000000000;
+	c->drain_end = now;
+	return c->stop_ns;
 }
 
 void pd_cap_breakloop(struct pd_cap *c)
@@ -406,6 +524,9 @@ int pd_cap_dump_close(struct pd_cap *c, struct pd_error *err)
 			rc = pd_fail(err, PD_ERR_SYSTEM, 0, "writing the capture file");
 		pcap_dump_close(s->dump);
 		s->dump = NULL;
+		if (s->dump_dead)
+			pcap_close(s->dump_dead);
+		s->dump_dead = NULL;
 	}
 	return rc;
 }

@@ -22,10 +22,12 @@
  * rewrite.  Anything else (the end of the file, a truncated record, an
  * oversized one) is handed back to libpcap at that record's offset, and
  * libpcap reports it in its own words.  Timestamps are returned as libpcap
- * opened with microsecond precision returns them (libpcap 1.10, found by
- * fuzz_pcapfast, which compares the two): in a file of this host's byte
- * order both fields signed 32-bit, in a byte-swapped one both unsigned;
- * nanoseconds divided by 1000; nothing normalised.
+ * returns them at the precision the handle was opened with (libpcap 1.10,
+ * found by fuzz_pcapfast, which compares the two): in a file of this host's
+ * byte order both fields signed 32-bit, in a byte-swapped one both
+ * unsigned; the fraction then scaled to the handle's precision in 64 bits
+ * (microseconds times 1000, nanoseconds divided by 1000, truncating);
+ * nothing normalised.
  *
  * The buffer is small enough to stay in the CPU's cache between the read
  * that fills it and the dissection of its frames, and large enough for the
@@ -91,6 +93,7 @@ void pcapfast_open(struct pcapfast *m, pcap_t *p, const char *filter)
 		return; /* e.g. the modified format with longer record headers */
 	}
 	m->nsec = magic == 0xa1b23c4du;
+	m->want_nsec = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
 	if (filter) {
 		if (pcap_compile(p, &m->prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0)
 			return;
@@ -146,6 +149,7 @@ int pcapfast_next(struct pcapfast *m, pcap_t *p, struct pcap_pkthdr **hdr, const
 	for (;;) {
 		const uint8_t *r;
 		uint32_t caplen, sec, frac;
+		int64_t v;
 
 		if (!m->on)
 			return 0;
@@ -161,11 +165,16 @@ int pcapfast_next(struct pcapfast *m, pcap_t *p, struct pcap_pkthdr **hdr, const
 		frac = rd32(r + 4, m->swapped);
 		if (m->swapped) {
 			m->hdr.ts.tv_sec = (time_t)sec;
-			m->hdr.ts.tv_usec = (suseconds_t)(m->nsec ? frac / 1000 : frac);
+			v = (int64_t)frac;
 		} else {
 			m->hdr.ts.tv_sec = (int32_t)sec;
-			m->hdr.ts.tv_usec = m->nsec ? (int32_t)frac / 1000 : (int32_t)frac;
+			v = (int32_t)frac;
 		}
+		if (m->nsec && !m->want_nsec)
+			v /= 1000;
+		else if (!m->nsec && m->want_nsec)
+			v *= 1000;
+		m->hdr.ts.tv_usec = (suseconds_t)v;
 		m->hdr.caplen = caplen;
 		m->hdr.len = rd32(r + 12, m->swapped);
 		m->off += REC_HDR + (off_t)caplen;

@@ -14,6 +14,7 @@
 struct pcapfast {
 	bool on;              /* records come from here, not from libpcap */
 	bool swapped, nsec;   /* file byte order, nanosecond timestamps */
+	bool want_nsec;       /* the handle returns nanoseconds */
 	int fd;               /* libpcap's, not ours: read with pread only */
 	uint32_t snaplen;     /* pcap_snapshot(): libpcap's limit */
 	off_t off;            /* file offset of the next record */

@@ -6,14 +6,16 @@
  * magic (microseconds or nanoseconds, little- or big-endian); bit 2: link
  * type raw IPv4 instead of Ethernet; bits 3-4: snaplen 65535, 262144, 96 or
  * 1.  A valid 24-byte file header is built from it, the input follows as
- * the records, and the file is read twice: through pd_cap (the fast path,
- * handing back to libpcap where it does not apply) and through
- * pcap_next_ex() alone.
+ * the records, and the file is read three times: through pd_cap (the fast
+ * path, handing back to libpcap where it does not apply; nanosecond
+ * precision), and through pcap_next_ex() alone with microsecond and with
+ * nanosecond precision.
  *
- * Checks: both readings give the same frames (count, timestamps to the
- * microsecond, captured and wire lengths, bytes) and end the same way
- * (both at the end of the file, or both with an error); nothing is read
- * outside the file (ASan).
+ * Checks: the readings give the same frames (count, ts_usec equal to the
+ * microsecond reading's timestamp, ts_nsec to the nanosecond reading's,
+ * captured and wire lengths, bytes) and end the same way (all at the end
+ * of the file, or all with an error); nothing is read outside the file
+ * (ASan).
  */
 #include <stdio.h>
 #include <sys/mman.h>
@@ -44,11 +46,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pd_cap *cap;
 	struct pd_cap_frame f;
 	struct pd_error err = { 0 };
-	struct pcap_pkthdr *h;
-	const u_char *d;
-	pcap_t *p;
+	struct pcap_pkthdr *h, *hn;
+	const u_char *d, *dn;
+	pcap_t *p, *pn;
 	bool big;
-	int fd, a, b;
+	int fd, a, b, bn;
 
 	if (size < 1)
 		return 0;
@@ -72,15 +74,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	cap = pd_cap_new(NULL);
 	p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, eb);
+	pn = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, eb);
 	FZ_CHECK(cap != NULL);
+	FZ_CHECK(!p == !pn);
 	if (pd_cap_add_file(cap, path, &err) < 0 || !p) {
-		/* Both refuse the header, or neither does. */
+		/* All refuse the header, or none does. */
 		FZ_CHECK(!p);
 		goto out;
 	}
 	for (;;) {
 		a = pd_cap_next(cap, &f, 0, &err);
 		b = pcap_next_ex(p, &h, &d);
+		bn = pcap_next_ex(pn, &hn, &dn);
+		FZ_CHECK(b == bn);
 		if (a != 1 || b != 1) {
 			/* The same end: the file's end, or an error. */
 			FZ_CHECK((a == PD_CAP_EOF) == (b == PCAP_ERROR_BREAK));
@@ -89,11 +95,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		FZ_CHECK(f.caplen == h->caplen && f.wirelen == h->len);
 		FZ_CHECK(f.ts_usec == (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec);
+		FZ_CHECK(f.ts_nsec == (int64_t)hn->ts.tv_sec * 1000000000 + hn->ts.tv_usec);
 		FZ_CHECK(memcmp(f.data, d, f.caplen) == 0);
 	}
 out:
 	if (p)
 		pcap_close(p);
+	if (pn)
+		pcap_close(pn);
 	pd_cap_free(cap);
 	close(fd);
 	return 0;

@@ -9,6 +9,12 @@
 # inner packet of n bytes over IPv4: 20 + 8 + 16 + pad16(n, capped at the tunnel MTU) + 16.
 # So the largest outer size that crosses is the largest such size <= 1454 among those sent,
 # and the smallest lost the smallest such size above 1454.  Without the drop nothing is lost.
+# sigint: a VXLAN tunnel (VNI 42) between two namespaces; `tunsniff record -i` on the sender's
+# underlay while a burst of SIGINT_N UDP datagrams of SIGINT_PAYLOAD bytes crosses the tunnel
+# and the sender signals the recorder right after its last one: the record file must hold
+# exactly SIGINT_N VXLAN records of the outer size those datagrams have (IPv4 20 + UDP 8 +
+# VXLAN 8 + inner Ethernet 14 + IPv4 20 + UDP 8 + payload), as many as an nft counter on the
+# receiver's ingress saw cross the wire (tcpdump in immediate mode drops in such a burst).
 # Prints "correlate-lab: N passed, M failed".
 
 if [ -z "${BASH_VERSION:-}" ]; then
@@ -237,6 +243,104 @@ sec_clean()
 	check "records: the same" t_clean "$W/clean-a.rec" "$W/clean-b.rec"
 }
 
+# ---- a live record stopped by SIGINT right after a burst -------------------------------------
+
+SIGINT_N=40
+SIGINT_PAYLOAD=333
+
+# _rec_open PID: the recorder has its capture open (it drops its capabilities right after).
+_rec_open()
+{
+	grep -q '^CapEff:[[:space:]]*0*$' "/proc/$1/status"
+}
+
+# burst_then_int PID: from a, SIGINT_N datagrams through the tunnel as fast as they go, then
+# SIGINT to PID at once (well inside the ring's 50 ms block timeout).
+burst_then_int()
+{
+	lab_x a python3 -c '
+import os, signal, socket, sys
+n, size, pid = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(n):
+    s.sendto(b"x" * size, ("10.98.0.2", 9))
+os.kill(pid, signal.SIGINT)
+' "$SIGINT_N" "$SIGINT_PAYLOAD" "$1"
+}
+
+# rec_count FILE OUTER: VXLAN packet records of outer length OUTER in the record file, read
+# after docs/records.md; also checks that the file ends with an end record no earlier than
+# the last packet record.  Prints the count, or "bad: why".
+rec_count()
+{
+	python3 -c '
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+outer = int(sys.argv[2])
+if d[:8] != b"PDTUNREC":
+    print("bad: no record magic"); sys.exit()
+hl, rl = struct.unpack_from("<HH", d, 12)
+n, last, end = 0, 0, None
+for off in range(hl, len(d) - rl + 1, rl):
+    t = d[off]
+    if t == 1:
+        kind, olen, ts = d[off + 1], struct.unpack_from("<H", d, off + 4)[0], struct.unpack_from("<Q", d, off + 8)[0]
+        last = max(last, ts)
+        if kind == 7 and olen == outer:
+            n += 1
+    elif t == 3:
+        end = struct.unpack_from("<Q", d, off + 8)[0]
+if end is None:
+    print("bad: no end record")
+elif end < last:
+    print("bad: end record at %d before the last packet record at %d" % (end, last))
+else:
+    print(n)' "$1" "$2"
+}
+
+SIGINT_OUTER=$((20 + 8 + 8 + 14 + 20 + 8 + SIGINT_PAYLOAD))
+
+t_sigint()
+{
+	local got
+	got=$(rec_count "$W/sigint.rec" "$SIGINT_OUTER")
+	case $got in bad:*) why "$got"; return ;; esac
+	[ "$SIGINT_SEEN" = "$SIGINT_N" ] ||
+		{ why "lab: $SIGINT_SEEN of $SIGINT_N datagrams crossed the wire"; return; }
+	[ "$got" = "$SIGINT_N" ] || why "$got records of $SIGINT_OUTER bytes, want $SIGINT_N"
+}
+
+sec_sigint()
+{
+	local r rc
+	build "two namespaces, VXLAN 42 over a veth" topo_vxlan || return
+	if ! printf '%s\n' 'counter vx {}' 'chain in {' \
+		'type filter hook ingress device "a" priority 0;' \
+		"ip length $SIGINT_OUTER udp dport 4789 counter name vx" '}' |
+		lab_nft b "netdev pdl_sig"; then
+		bad "nft counter on b" "nft failed"
+		lab_end
+		return
+	fi
+	lab_bg a rec-sigint "$TSN" record -i b --records "$W/sigint.rec"
+	r=$LAB_LAST_PID
+	if lab_wait "record -i ready" 10 _rec_open "$r"; then
+		burst_then_int "$r"
+		wait "$r" 2>/dev/null
+		rc=$?
+		SIGINT_SEEN=$(lab_nft_counter b netdev pdl_sig vx)
+		check "record -i stopped by SIGINT right after a burst: exit 0" \
+			eval '[ "$rc" = 0 ] || why "exit $rc: $(tail -n 1 "$LAB_TMP/rec-sigint.log")"'
+		check "record -i stopped by SIGINT right after $SIGINT_N datagrams holds all $SIGINT_N" \
+			t_sigint
+	else
+		kill -s INT "$r" 2>/dev/null
+		wait "$r" 2>/dev/null
+		bad "record -i around a burst" "$(tail -n 1 "$LAB_TMP/rec-sigint.log" 2>/dev/null)"
+	fi
+	lab_end
+}
+
 main()
 {
 	local sec t0
@@ -249,7 +353,7 @@ main()
 		echo "correlate-lab: SKIP lab: needs wireguard-go and wg"
 	else
 		lab_sweep_stale
-		for sec in ${CORRELATE_SECTIONS:-drop clean}; do
+		for sec in ${CORRELATE_SECTIONS:-drop clean sigint}; do
 			"sec_$sec"
 		done
 	fi

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # tests/lab/topo.sh - ready-made lab topologies (needs bash; sources lib.sh).
 #
-# Sourced: defines topo_chain, topo_nat, topo_cgn, topo_wg and topo_summary; each builds into
-# the current lab (call lab_begin first) and sets TOPO_* variables naming what it built.
+# Sourced: defines topo_chain, topo_nat, topo_cgn, topo_wg, topo_vxlan and topo_summary; each
+# builds into the current lab (call lab_begin first) and sets TOPO_* variables naming what it
+# built.
 # Run:     tests/lab/topo.sh TOPOLOGY [ARGS...] [-- CMD...]
 #          builds the topology, prints it, then runs CMD (with the TOPO_* variables and
 #          LAB_PREFIX exported) or, on a terminal, waits for Enter; then tears everything down.
@@ -20,6 +21,8 @@
 #   cgn        client --- home (masquerade) --- cgn (masquerades 100.64.0.0/10) --- server
 #   wg [pmtud|blackhole|lendrop] [mtu=1420] [bottleneck=1454] [under=4|6]
 #       a WireGuard tunnel client <-> server whose underlay is the chain above.
+#   vxlan      a --- b on one veth, VXLAN VNI 42 (UDP 4789) between them with static
+#              neighbours, so nothing crosses the tunnel but what a test sends.
 #
 # Addressing (link: left node, right node):
 #   chain  client-r1 10.0.1.2 / 10.0.1.1      fd00:0:0:1::2 / ::1
@@ -31,6 +34,8 @@
 #          home-cgn    100.64.0.2 / 100.64.0.1    fd00:64::2 / ::1
 #          cgn-server  203.0.113.2 / .10      fd00:203::2 / ::10
 #   wg     tunnel      10.99.0.1 / 10.99.0.2  fd00:99::1 / ::2, UDP port 51820
+#   vxlan  a-b         10.0.1.1 / 10.0.1.2 (veth "b" in a, "a" in b)
+#          vx42        10.98.0.1 / 10.98.0.2, MAC 02:00:00:00:0a:01 / :02, IPv6 off
 #
 # IPv6 is routed, never translated, in nat and cgn (as on real dual-stack lines).
 
@@ -220,6 +225,40 @@ topo_wg()
 	TOPO_DESC="WireGuard ($(lab_wg_kind)) mtu $mtu client 10.99.0.1 <-> server 10.99.0.2 over IPv$under; underlay: $TOPO_DESC"
 }
 
+# topo_vxlan: namespaces a and b on a veth, VXLAN 42 over it with static neighbours; the
+# underlay's ARP is resolved (one ping across) before it returns.
+topo_vxlan()
+{
+	local n mac_a=02:00:00:00:0a:01 mac_b=02:00:00:00:0a:02
+	lab_node a || return
+	lab_node b || return
+	lab_link a b a4=10.0.1.1/24 b4=10.0.1.2/24 || return
+	for n in a b; do
+		if [ "$n" = a ]; then
+			set -- 10.0.1.1 10.0.1.2 "$mac_a" 10.98.0.1 10.98.0.2 "$mac_b" b
+		else
+			set -- 10.0.1.2 10.0.1.1 "$mac_b" 10.98.0.2 10.98.0.1 "$mac_a" a
+		fi
+		_lab_do "vxlan on $n" ip -n "$LAB_PREFIX$n" link add vx42 address "$3" type vxlan \
+			id 42 local "$1" remote "$2" dstport 4789 dev "$7" || return
+		lab_sysctl "$n" net.ipv6.conf.vx42.disable_ipv6=1 || return
+		_lab_do "vx42 up on $n" ip -n "$LAB_PREFIX$n" link set vx42 up || return
+		lab_addr "$n" vx42 "$4/24" || return
+		_lab_do "static neighbour on $n" ip -n "$LAB_PREFIX$n" neigh replace "$5" \
+			lladdr "$6" dev vx42 nud permanent || return
+	done
+	lab_x a ping -c 1 -W 1 10.98.0.2 >/dev/null || { _lab_fail topo_vxlan "no ping across vx42"; return 1; }
+	TOPO_NAME=vxlan
+	TOPO_A4=10.0.1.1
+	TOPO_B4=10.0.1.2
+	TOPO_A_IF=b
+	TOPO_B_IF=a
+	TOPO_VX_A4=10.98.0.1
+	TOPO_VX_B4=10.98.0.2
+	TOPO_VX_VNI=42
+	TOPO_DESC="VXLAN 42 a 10.98.0.1 <-> b 10.98.0.2 over a veth a 10.0.1.1 - b 10.0.1.2"
+}
+
 # topo_summary: print what was built (namespaces and the TOPO_* variables).
 topo_summary()
 {
@@ -242,9 +281,9 @@ _topo_main()
 	done
 	[ "${1:-}" != -- ] || shift
 	case $topo in
-	chain | nat | cgn | wg) ;;
+	chain | nat | cgn | wg | vxlan) ;;
 	*)
-		echo "usage: $0 chain|nat|cgn|wg [ARGS...] [-- CMD...]" >&2
+		echo "usage: $0 chain|nat|cgn|wg|vxlan [ARGS...] [-- CMD...]" >&2
 		return 2
 		;;
 	esac

@@ -132,27 +132,7 @@ VX_OVH=50
 
 live_build()
 {
-	local n mac_a=02:00:00:00:0a:01 mac_b=02:00:00:00:0a:02
-	lab_node a || return
-	lab_node b || return
-	lab_link a b a4=10.0.1.1/24 b4=10.0.1.2/24 || return
-	for n in a b; do
-		if [ "$n" = a ]; then
-			set -- 10.0.1.1 10.0.1.2 "$mac_a" 10.98.0.1 10.98.0.2 "$mac_b"
-		else
-			set -- 10.0.1.2 10.0.1.1 "$mac_b" 10.98.0.2 10.98.0.1 "$mac_a"
-		fi
-		_lab_do "vxlan on $n" ip -n "$LAB_PREFIX$n" link add vx42 address "$3" type vxlan \
-			id 42 local "$1" remote "$2" dstport 4789 dev "$( [ $n = a ] && echo b || echo a)" ||
-			return
-		lab_sysctl "$n" net.ipv6.conf.vx42.disable_ipv6=1 || return
-		_lab_do "vx42 up on $n" ip -n "$LAB_PREFIX$n" link set vx42 up || return
-		lab_addr "$n" vx42 "$4/24" || return
-		_lab_do "static neighbour on $n" ip -n "$LAB_PREFIX$n" neigh replace "$5" \
-			lladdr "$6" dev vx42 nud permanent || return
-	done
-	# underlay ARP resolved before any capture starts
-	lab_x a ping -c 1 -W 1 10.98.0.2 >/dev/null || { _lab_fail live "no ping across vx42"; return 1; }
+	topo_vxlan
 }
 
 live_pings()

@@ -1,13 +1,13 @@
 /* correlate.c - `tunsniff correlate A B` (match each tunnel packet sent at
  * one end with its arrival at the other; pathdiag/correlate.h) and
  * `tunsniff record` (turn a capture or a live interface into a record file,
- * docs/records.md).  Inputs are pcap/pcapng files read with libpcap, or
+ * docs/records.md).  Inputs are pcap/pcapng files and live interfaces read
+ * through the capture layer (pathdiag/capture.h: nanosecond timestamps, BPF
+ * filter, kernel statistics, the drain of a stopped live capture), or
  * record files (told apart by their magic).  Results are rendered by
  * correlate_render.c.
  */
 #include <errno.h>
-#include <pcap/pcap.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,46 +35,49 @@ struct src {
 	struct pd_tunrec_eps eps;
 	bool seen_end;
 	uint64_t offset;        /* bytes read, for messages */
-	pcap_t *pc;             /* capture */
-	int linktype;
-	char msg[PCAP_ERRBUF_SIZE + 128]; /* why reading stopped */
+	struct pd_cap *cap;     /* capture */
+	char msg[768];          /* why reading stopped */
 };
 
-static uint64_t ts_ns(const struct pcap_pkthdr *h, bool nano)
-{
-	return (uint64_t)h->ts.tv_sec * 1000000000ULL +
-	       (uint64_t)h->ts.tv_usec * (nano ? 1u : 1000u);
-}
-
 /* A frame as a record: 1, or 0 when it is no tunnel packet. */
-static int frame_rec(int linktype, const uint8_t *data, const struct pcap_pkthdr *h, bool nano,
-		     struct pd_tunrec *rec)
+static int frame_rec(const struct pd_cap_frame *f, struct pd_tunrec *rec)
 {
 	struct pd_packet pkt;
 
-	pd_dissect(linktype, data, h->caplen, h->len, NULL, &pkt);
-	return pd_tunrec_from_packet(&pkt, data, ts_ns(h, nano), rec) == 1;
+	pd_dissect(f->linktype, f->data, f->caplen, f->wirelen, NULL, &pkt);
+	return pd_tunrec_from_packet(&pkt, f->data, (uint64_t)f->ts_nsec, rec) == 1;
 }
 
-static int pcap_next_rec(void *ctx, struct pd_tunrec *rec, struct pd_error *err)
+/* libpcap's message without the capture layer's "PATH: " in front (the
+ * callers name the input themselves). */
+static void cap_msg(char *buf, size_t len, const char *path, const struct pd_error *err)
+{
+	const char *w = err->what ? err->what : "read error";
+	size_t n = strlen(path);
+
+	if (!strncmp(w, path, n) && !strncmp(w + n, ": ", 2))
+		w += n + 2;
+	snprintf(buf, len, "%s", w);
+}
+
+static int cap_next_rec(void *ctx, struct pd_tunrec *rec, struct pd_error *err)
 {
 	struct src *s = ctx;
-	struct pcap_pkthdr *h;
-	const u_char *data;
+	struct pd_cap_frame f;
 	int rc;
 
 	for (;;) {
-		rc = pcap_next_ex(s->pc, &h, &data);
-		if (rc == PCAP_ERROR_BREAK)
+		rc = pd_cap_next(s->cap, &f, 0, err);
+		if (rc == PD_CAP_EOF)
 			return 0;
 		if (rc < 0) {
-			snprintf(s->msg, sizeof(s->msg), "%s", pcap_geterr(s->pc));
+			cap_msg(s->msg, sizeof(s->msg), s->in->path, err);
 			return pd_fail(err, PD_ERR_TRUNCATED, 0, "reading the capture failed");
 		}
 		if (rc == 0)
 			continue;
 		s->in->frames++;
-		if (frame_rec(s->linktype, data, h, true, rec)) {
+		if (frame_rec(&f, rec)) {
 			s->in->tunnel++;
 			return 1;
 		}
@@ -130,8 +133,8 @@ static int src_open(struct src *s, struct tsn_input *in, struct pd_corr_src *cs,
 		    struct tool_report *rep)
 {
 	uint8_t magic[8], *hb;
-	char ebuf[PCAP_ERRBUF_SIZE];
 	struct pd_error err = { 0 };
+	int linktype;
 	size_t n;
 	uint16_t hl;
 
@@ -173,35 +176,37 @@ static int src_open(struct src *s, struct tsn_input *in, struct pd_corr_src *cs,
 		cs->next = recfile_next;
 		return 0;
 	}
-	rewind(s->fp);
-	s->pc = pcap_fopen_offline_with_tstamp_precision(s->fp, PCAP_TSTAMP_PRECISION_NANO, ebuf);
-	if (!s->pc) {
-		fclose(s->fp);
-		s->fp = NULL;
-		tool_report_fail(rep, PD_EXIT_UNKNOWN, "%s: '%s' is neither a capture nor a "
-				 "tunsniff record file (%s)", side, in->path, ebuf);
+	fclose(s->fp);
+	s->fp = NULL;
+	s->cap = pd_cap_new(NULL);
+	if (!s->cap) {
+		tool_report_fail(rep, PD_EXIT_UNKNOWN, "out of memory");
 		return PD_EXIT_UNKNOWN;
 	}
-	s->fp = NULL; /* libpcap owns it now */
-	s->linktype = pcap_datalink(s->pc);
-	if (!tunsniff_linktype_ok(s->linktype)) {
+	if (pd_cap_add_file(s->cap, in->path, &err) < 0) {
+		tool_report_fail(rep, PD_EXIT_UNKNOWN, "%s: '%s' is neither a capture nor a "
+				 "tunsniff record file (%s)", side, in->path,
+				 err.what ? err.what : pd_status_name(err.code));
+		return PD_EXIT_UNKNOWN;
+	}
+	linktype = pd_cap_info(s->cap, 0)->linktype;
+	if (!tunsniff_linktype_ok(linktype)) {
 		tool_report_fail(rep, PD_EXIT_UNKNOWN, "%s: '%s': link type %d is not supported "
 				 "(Ethernet, Linux cooked, raw IP, null/loopback)", side, in->path,
-				 s->linktype);
+				 linktype);
 		return PD_EXIT_UNKNOWN;
 	}
 	in->format = "pcap";
-	cs->next = pcap_next_rec;
+	cs->next = cap_next_rec;
 	return 0;
 }
 
 static void src_close(struct src *s)
 {
-	if (s->pc)
-		pcap_close(s->pc);
+	pd_cap_free(s->cap);
 	if (s->fp)
 		fclose(s->fp);
-	s->pc = NULL;
+	s->cap = NULL;
 	s->fp = NULL;
 }
 
@@ -261,17 +266,6 @@ int tunsniff_correlate(struct tool_ctx *ctx, int argc, char **argv)
 
 /* ---- record ----------------------------------------------------------------------- */
 
-static volatile sig_atomic_t stop_flag;
-static pcap_t *live_pc;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-	if (live_pc)
-		pcap_breakloop(live_pc);
-}
-
 struct writer {
 	FILE *fp;
 	struct pd_tunrec_eps eps;
@@ -281,7 +275,6 @@ struct writer {
 	const char *desc;
 	int werr; /* errno of a failed write */
 	struct tsn_input *in;
-	bool nano;
 	uint64_t max_count;
 };
 
@@ -305,18 +298,17 @@ static void w_header(struct writer *w, uint64_t start)
 		w_put(w, hb, n);
 }
 
-static void w_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+static void w_frame(struct writer *w, const struct pd_cap_frame *f)
 {
-	struct writer *w = (struct writer *)user;
 	struct pd_tunrec rec;
 	uint8_t b[3 * PD_TUNREC_REC_LEN];
 	size_t n;
 
 	w->in->frames++;
-	w->last_ns = ts_ns(h, w->nano);
+	w->last_ns = (uint64_t)f->ts_nsec;
 	if (!w->hdr_done)
 		w_header(w, w->last_ns);
-	if (!frame_rec(w->linktype, data, h, w->nano, &rec)) {
+	if (!frame_rec(f, &rec)) {
 		w->in->not_tunnel++;
 		return;
 	}
@@ -336,105 +328,91 @@ static uint64_t now_ns(clockid_t clk)
 }
 
 /* Open the capture; 0 or an exit code after recording the failure. */
-static int rec_open(const struct rec_opts *o, pcap_t **pcp, struct tool_report *rep)
+static int rec_open(const struct rec_opts *o, struct pd_cap **capp, struct tool_report *rep)
 {
-	char ebuf[PCAP_ERRBUF_SIZE] = "";
-	pcap_t *pc;
-	int rc;
+	struct pd_cap_opts co = {
+		.snaplen = REC_SNAPLEN,
+		.buffer_size = 32u << 20,
+		.filter = o->filter,
+	};
+	struct pd_error err = { 0 };
+	const char *w;
+	struct pd_cap *cap = pd_cap_new(&co);
+	int linktype;
 
-	if (o->rfile) {
-		pc = pcap_open_offline_with_tstamp_precision(o->rfile, PCAP_TSTAMP_PRECISION_NANO,
-							     ebuf);
-		if (!pc) {
-			tool_report_fail(rep, PD_EXIT_UNKNOWN, "cannot read '%s': %s", o->rfile, ebuf);
-			return PD_EXIT_UNKNOWN;
-		}
-		*pcp = pc;
-		if (!tunsniff_linktype_ok(pcap_datalink(pc))) {
-			tool_report_fail(rep, PD_EXIT_UNKNOWN, "'%s': link type %d is not supported "
-					 "(Ethernet, Linux cooked, raw IP, null/loopback)", o->rfile,
-					 pcap_datalink(pc));
-			return PD_EXIT_UNKNOWN;
-		}
-		return 0;
-	}
-	pc = pcap_create(o->iface, ebuf);
-	if (!pc) {
-		tool_report_fail(rep, PD_EXIT_UNKNOWN, "cannot capture on '%s': %s", o->iface, ebuf);
+	if (!cap) {
+		tool_report_fail(rep, PD_EXIT_UNKNOWN, "out of memory");
 		return PD_EXIT_UNKNOWN;
 	}
-	pcap_set_snaplen(pc, REC_SNAPLEN);
-	pcap_set_buffer_size(pc, 32 << 20);
-	pcap_set_timeout(pc, 100);
-	pcap_set_tstamp_precision(pc, PCAP_TSTAMP_PRECISION_NANO);
-	rc = pcap_activate(pc);
-	if (rc == PCAP_ERROR_PERM_DENIED) {
-		tool_report_fail(rep, PD_EXIT_UNKNOWN, "capturing on %s needs CAP_NET_RAW; run as "
-				 "root or grant tunsniff that capability", o->iface);
-		pcap_close(pc);
+	*capp = cap;
+	if (o->rfile && pd_cap_add_file(cap, o->rfile, &err) < 0) {
+		w = err.what ? err.what : pd_status_name(err.code);
+		if (!strncmp(w, "filter: ", 8))
+			tool_report_fail(rep, PD_EXIT_UNKNOWN, "filter '%s': %s", o->filter, w + 8);
+		else
+			tool_report_fail(rep, PD_EXIT_UNKNOWN, "cannot read '%s': %s", o->rfile, w);
 		return PD_EXIT_UNKNOWN;
 	}
-	if (rc == PCAP_ERROR_NO_SUCH_DEVICE) {
-		tool_report_fail(rep, PD_EXIT_UNKNOWN, "no interface '%s'", o->iface);
-		pcap_close(pc);
+	if (o->iface && pd_cap_add_iface(cap, o->iface, &err) < 0) {
+		w = err.what ? err.what : pd_status_name(err.code);
+		if (err.code == PD_ERR_PERM)
+			tool_report_fail(rep, PD_EXIT_UNKNOWN, "capturing on %s needs CAP_NET_RAW; "
+					 "run as root or grant tunsniff that capability", o->iface);
+		else if (err.code == PD_ERR_NOTFOUND)
+			tool_report_fail(rep, PD_EXIT_UNKNOWN, "no interface '%s'", o->iface);
+		else if (!strncmp(w, "filter: ", 8))
+			tool_report_fail(rep, PD_EXIT_UNKNOWN, "filter '%s': %s", o->filter, w + 8);
+		else
+			tool_report_fail(rep, PD_EXIT_UNKNOWN, "cannot capture on '%s': %s", o->iface,
+					 w);
 		return PD_EXIT_UNKNOWN;
 	}
-	if (rc < 0) {
-		tool_report_fail(rep, PD_EXIT_UNKNOWN, "cannot capture on '%s': %s", o->iface,
-				 pcap_geterr(pc));
-		pcap_close(pc);
+	linktype = pd_cap_info(cap, 0)->linktype;
+	if (!tunsniff_linktype_ok(linktype)) {
+		tool_report_fail(rep, PD_EXIT_UNKNOWN, "'%s': link type %d is not supported "
+				 "(Ethernet, Linux cooked, raw IP, null/loopback)",
+				 o->rfile ? o->rfile : o->iface, linktype);
 		return PD_EXIT_UNKNOWN;
 	}
-	*pcp = pc;
 	return 0;
 }
 
-static int rec_filter(pcap_t *pc, const char *filter, struct tool_report *rep)
+/* Capture until the count, the duration, the end of the file or a signal.
+ * A live capture stopped by a signal or -G is drained (tsn_reader): every
+ * frame stamped up to the stop is written, nothing later; *end_ns gets the
+ * stop time then (0 otherwise).  -G of a file is capture time. */
+static int rec_loop(struct pd_cap *cap, const struct rec_opts *o, struct writer *w,
+		    uint64_t *end_ns, struct tool_report *rep)
 {
-	struct bpf_program prog;
+	struct tsn_reader rd;
+	struct pd_cap_frame f;
+	struct pd_error err = { 0 };
+	int64_t t0 = 0;
+	char msg[768];
+	int rc, ret = 0;
 
-	if (!filter)
-		return 0;
-	if (pcap_compile(pc, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
-	    pcap_setfilter(pc, &prog) < 0) {
-		tool_report_fail(rep, PD_EXIT_UNKNOWN, "filter '%s': %s", filter, pcap_geterr(pc));
-		return PD_EXIT_UNKNOWN;
-	}
-	pcap_freecode(&prog);
-	return 0;
-}
-
-/* Capture until the count, the duration, the end of the file or a signal. */
-static int rec_loop(pcap_t *pc, const struct rec_opts *o, struct writer *w,
-		    struct tool_report *rep)
-{
-	uint64_t t0 = now_ns(CLOCK_MONOTONIC);
-	int n;
-
-	while (!stop_flag) {
-		int want = 64;
-
-		if (o->count) {
-			if (w->in->frames >= o->count)
-				break;
-			if (o->count - w->in->frames < (uint64_t)want)
-				want = (int)(o->count - w->in->frames);
+	tsn_reader_start(&rd, cap, o->iface != NULL, o->secs);
+	while (!w->werr) {
+		if (o->count && w->in->frames >= o->count)
+			break;
+		rc = tsn_reader_next(&rd, &f, &err);
+		if (rc == PD_CAP_EOF)
+			break;
+		if (rc < 0) {
+			cap_msg(msg, sizeof(msg), o->rfile ? o->rfile : o->iface, &err);
+			tool_report_fail(rep, PD_EXIT_UNKNOWN, "capture failed: %s", msg);
+			ret = PD_EXIT_UNKNOWN;
+			break;
 		}
-		if (o->secs > 0 && (double)(now_ns(CLOCK_MONOTONIC) - t0) / 1e9 >= o->secs)
+		if (w->in->frames == 0)
+			t0 = f.ts_nsec;
+		if (o->rfile && o->secs > 0 && (double)(f.ts_nsec - t0) / 1e9 > o->secs)
 			break;
-		n = pcap_dispatch(pc, want, w_frame, (u_char *)w);
-		if (n == PCAP_ERROR_BREAK)
-			break;
-		if (n < 0) {
-			tool_report_fail(rep, PD_EXIT_UNKNOWN, "capture failed: %s", pcap_geterr(pc));
-			return PD_EXIT_UNKNOWN;
-		}
-		if (n == 0 && o->rfile)
-			break;
-		if (w->werr)
-			break;
+		w_frame(w, &f);
 	}
-	return 0;
+	*end_ns = (uint64_t)rd.stop_ns;
+	tsn_reader_end(&rd);
+	return ret;
 }
 
 int tunsniff_record(struct tool_ctx *ctx, int argc, char **argv)
@@ -442,9 +420,9 @@ int tunsniff_record(struct tool_ctx *ctx, int argc, char **argv)
 	struct tsn_corr_result *res;
 	struct rec_opts o;
 	struct writer w;
-	struct sigaction sa;
-	struct pcap_stat st;
-	pcap_t *pc = NULL;
+	struct pd_cap *cap = NULL;
+	const struct pd_cap_source_info *si;
+	uint64_t end_ns = 0;
 	uint8_t b[PD_TUNREC_REC_LEN];
 	size_t n;
 	int rc;
@@ -464,11 +442,8 @@ int tunsniff_record(struct tool_ctx *ctx, int argc, char **argv)
 	res->in[0].format = o.rfile ? "pcap" : "live";
 	memset(&w, 0, sizeof(w));
 	w.in = &res->in[0];
-	w.nano = true;
 	w.max_count = o.count;
-	rc = rec_open(&o, &pc, &res->report);
-	if (!rc)
-		rc = rec_filter(pc, o.filter, &res->report);
+	rc = rec_open(&o, &cap, &res->report);
 	if (!rc && o.iface) {
 		int e = tool_drop_privileges();
 
@@ -487,24 +462,20 @@ int tunsniff_record(struct tool_ctx *ctx, int argc, char **argv)
 		}
 	}
 	if (!rc) {
-		w.linktype = pcap_datalink(pc);
+		w.linktype = pd_cap_info(cap, 0)->linktype;
 		snprintf(desc, sizeof(desc), "tunsniff %s %s %s", PD_VERSION,
 			 o.iface ? "-i" : "-r", o.iface ? o.iface : o.rfile);
 		w.desc = desc;
 		if (o.iface)
 			w_header(&w, now_ns(CLOCK_REALTIME));
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_signal;
-		sigemptyset(&sa.sa_mask);
-		live_pc = pc;
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		rc = rec_loop(pc, &o, &w, &res->report);
-		live_pc = NULL;
+		rc = rec_loop(cap, &o, &w, &end_ns, &res->report);
 		if (o.iface) {
-			w.last_ns = now_ns(CLOCK_REALTIME);
-			if (pcap_stats(pc, &st) == 0) {
-				res->in[0].kernel_drops = (uint64_t)st.ps_drop + st.ps_ifdrop;
+			/* a stopped capture holds every frame up to the stop */
+			w.last_ns = end_ns ? end_ns : now_ns(CLOCK_REALTIME);
+			pd_cap_refresh_stats(cap);
+			si = pd_cap_info(cap, 0);
+			if (si->stats.valid) {
+				res->in[0].kernel_drops = si->stats.dropped + si->stats.if_dropped;
 				res->in[0].drops_known = true;
 			}
 		}
@@ -522,8 +493,7 @@ int tunsniff_record(struct tool_ctx *ctx, int argc, char **argv)
 		res->written = w.written;
 		res->done = !rc;
 	}
-	if (pc)
-		pcap_close(pc);
+	pd_cap_free(cap);
 	if (res->done && res->in[0].drops_known && res->in[0].kernel_drops)
 		tool_report_add(&res->report, "capture-drops", PD_SEV_WARNING, NULL,
 				"the kernel dropped %llu packets during the capture: records "

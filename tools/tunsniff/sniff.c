@@ -3,56 +3,13 @@
  * and feed the analysis (pathdiag/tunstat.h), then turn its findings into
  * the report.  Nothing is printed here.
  */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <pathdiag/dissect.h>
 
 #include "tunsniff.h"
-
-static volatile sig_atomic_t stop_signal;
-static struct pd_cap *live_cap;
-
-static void on_signal(int sig)
-{
-	stop_signal = sig;
-	if (live_cap)
-		pd_cap_breakloop(live_cap);
-}
-
-static void catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal; /* no SA_RESTART: poll() returns EINTR */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
-/* How long a stopped live capture keeps reading what the kernel captured
- * before the stop: more than libpcap's block timeout (capture.c, 50 ms). */
-#define LIVE_DRAIN_S 0.15
-
-static int64_t realtime_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* "frames 3, 7 (0.120 s, 0.480 s)"; with several sources "src1 #3". */
 static void evidence(const struct tunsniff_result *res, const struct pd_ts_finding *f,
@@ -162,10 +119,10 @@ void tunsniff_capture(const struct tunsniff_opts *o, struct tunsniff_result *res
 	struct pd_cap *cap = pd_cap_new(&co);
 	struct pd_error err = { 0 };
 	struct pd_cap_frame f;
+	struct tsn_reader rd;
 	struct pd_packet *pkt = malloc(sizeof(*pkt));
-	int64_t t0 = 0, tlast = 0, stop_usec = 0;
+	int64_t t0 = 0, tlast = 0;
 	uint64_t nframes = 0;
-	double start, drain_end = 0;
 	char msg[512];
 	int rc;
 
@@ -181,39 +138,26 @@ void tunsniff_capture(const struct tunsniff_opts *o, struct tunsniff_result *res
 		goto out;
 	tunsniff_iface_info(o, res);
 	res->analysed = true;
-	if (res->live)
-		live_cap = cap;
-	catch_signals();
-	start = now_s();
+	/* a live -G and signals stop through the reader (which drains a live
+	 * capture); -c and the -G of files, in capture time, stop here */
+	tsn_reader_start(&rd, cap, res->live, o->duration);
 	res->stop_reason = "end of input";
 	for (;;) {
-		if (!drain_end && (stop_signal || (o->duration > 0 && res->live &&
-						    now_s() - start >= o->duration))) {
-			res->stop_reason = stop_signal ? "signal" : "duration";
-			if (!res->live)
-				break;
-			/* Live: the kernel hands ring blocks over up to the block
-			 * timeout late, so frames captured before the stop may
-			 * still be waiting; read them, and nothing captured later. */
-			drain_end = now_s() + LIVE_DRAIN_S;
-			stop_usec = realtime_usec();
-		}
 		if (o->count && nframes >= o->count) {
 			res->stop_reason = "count";
 			break;
 		}
-		if (drain_end && now_s() >= drain_end)
+		rc = tsn_reader_next(&rd, &f, &err);
+		if (rc == PD_CAP_EOF) {
+			if (rd.stop_reason)
+				res->stop_reason = rd.stop_reason;
 			break;
-		rc = pd_cap_next(cap, &f, drain_end ? 20 : 100, &err);
-		if (rc == PD_CAP_EOF)
-			break;
+		}
 		if (rc < 0) {
 			tool_report_fail(&res->report, PD_EXIT_UNKNOWN, "%s",
 					 err.what ? err.what : "read error");
 			break;
 		}
-		if (rc == 0 || (drain_end && f.ts_usec > stop_usec))
-			continue;
 		if (nframes == 0)
 			t0 = f.ts_usec;
 		if (o->duration > 0 && !res->live &&
@@ -227,7 +171,7 @@ void tunsniff_capture(const struct tunsniff_opts *o, struct tunsniff_result *res
 			res->malformed++;
 		pd_tunstat_add(res->st, f.source, f.frame, f.ts_usec, pkt);
 	}
-	live_cap = NULL;
+	tsn_reader_end(&rd);
 	res->elapsed = (double)(tlast - t0) / 1e6;
 	pd_cap_refresh_stats(cap);
 	if (pd_cap_dump_close(cap, &err) < 0)

@@ -64,6 +64,27 @@ void tunsniff_iface_info(const struct tunsniff_opts *o, struct tunsniff_result *
  * raw IP, null/loopback); correlate and record refuse others too. */
 bool tunsniff_linktype_ok(int lt);
 
+/* reader.c: read a capture until its end, SIGINT/SIGTERM, or (live) a
+ * duration of wall time; a stopped live capture is drained (pd_cap_stop).
+ * One reader at a time (the signal handler is process-wide). */
+struct tsn_reader {
+	struct pd_cap *cap;
+	bool live;
+	double duration;         /* live: seconds of wall time (0: no limit) */
+	double start;            /* CLOCK_MONOTONIC seconds */
+	const char *stop_reason; /* "signal", "duration", or NULL */
+	int64_t stop_ns;         /* pd_cap_stop's time once stopped, else 0 */
+};
+
+/* Catch SIGINT and SIGTERM and start the clock; duration only counts for
+ * live captures (files measure it in capture time, the caller's part). */
+void tsn_reader_start(struct tsn_reader *r, struct pd_cap *cap, bool live, double duration);
+/* pd_cap_next with the stop rules: 1 with *f, PD_CAP_EOF when the input or
+ * the drain after a stop is over, or a negative pd_status (err filled). */
+int tsn_reader_next(struct tsn_reader *r, struct pd_cap_frame *f, struct pd_error *err);
+/* Reading is over (the handlers stay, and only set a flag). */
+void tsn_reader_end(struct tsn_reader *r);
+
 /* render_text.c / render_json.c */
 void tunsniff_render_text(const struct tool_ctx *ctx, const void *result, struct tool_out *out);
 json_t *tunsniff_render_json(const struct tool_ctx *ctx, const void *result);

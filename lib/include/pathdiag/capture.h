@@ -16,7 +16,21 @@
  * Saving (-w): libpcap's dumper writes one classic pcap file per link type,
  * so each source is saved to its own file: source 0 to PATH, source N (N >=
  * 1) to PATH.N.  pd_cap_close() flushes and closes them, so a run stopped by
- * a signal still leaves complete files.
+ * a signal still leaves complete files.  A file keeps the precision of its
+ * source: a nanosecond pcap for a nanosecond classic pcap file or a live
+ * interface that gives nanoseconds (source info nsec), a microsecond pcap
+ * otherwise (microsecond files, pcapng, standard input).
+ *
+ * Timestamps: files are opened, and live interfaces asked, for nanosecond
+ * precision (microseconds where libpcap cannot give more); every frame
+ * carries both ts_usec (as before, truncated as libpcap truncates) and
+ * ts_nsec.
+ *
+ * Stopping a live capture: the kernel hands TPACKET_V3 ring blocks over up
+ * to the block timeout late, so frames captured just before a stop may not
+ * have been handed over yet.  pd_cap_stop() notes the stop time; reading
+ * then goes on for PD_CAP_DRAIN_MS and returns (counts, saves) only frames
+ * stamped at or before it.
  *
  * Errors: libpcap's own message is kept in the capture object; err->what
  * points to it and stays valid until the next call on the same object (or
@@ -61,6 +75,9 @@ struct pd_cap_source_info {
 	int linktype;               /* DLT_* of the source */
 	uint64_t frames;            /* frames returned from this source */
 	struct pd_cap_stats stats;  /* refreshed by pd_cap_refresh_stats */
+	bool nsec;                  /* timestamps of nanosecond resolution (a
+				       nanosecond pcap file, or a live
+				       interface libpcap gives them for) */
 };
 
 /* One frame as returned by pd_cap_next: data stays valid until the next
@@ -73,6 +90,8 @@ struct pd_cap_frame {
 	int linktype;
 	const uint8_t *data;
 	size_t caplen, wirelen;
+	int64_t ts_nsec;     /* capture time, nanoseconds since the epoch (a
+				source of microseconds: ts_usec * 1000) */
 };
 
 struct pd_cap;
@@ -113,6 +132,16 @@ void pd_cap_refresh_stats(struct pd_cap *c);
 /* Flush and close the dump files (idempotent); PD_ERR_SYSTEM if a write
  * failed. */
 int pd_cap_dump_close(struct pd_cap *c, struct pd_error *err);
+
+/* Stop reading (not from a signal handler: there call pd_cap_breakloop and
+ * call this from the reading loop).  Files: pd_cap_next returns PD_CAP_EOF
+ * from now on.  Live: pd_cap_next goes on for PD_CAP_DRAIN_MS (more than the
+ * 50 ms block timeout), returning only frames stamped at or before now
+ * (CLOCK_REALTIME, the clock the kernel stamps frames with); later frames
+ * are neither returned, counted nor saved; then PD_CAP_EOF.  Returns the
+ * stop time, ns since the epoch; a second call keeps the first time. */
+#define PD_CAP_DRAIN_MS 150
+int64_t pd_cap_stop(struct pd_cap *c);
 
 /* "EN10MB", "RAW", ... (libpcap's name of a DLT), or "unknown". */
 const char *pd_cap_linktype_name(int linktype);
