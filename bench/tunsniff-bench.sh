@@ -9,7 +9,9 @@
 # BUILD_DIR/bench.  Every tool reads the same file; wall time and peak RSS come from GNU time
 # for all alike; packets/s = packets read / wall seconds.  tshark is far slower: it reads
 # only the first BENCH_TSHARK_PACKETS packets (default 500000, `tshark -c`), said so in the
-# table, and its rate is from that prefix.  Memory: tunsniff on the first 1000000 packets of
+# table, and its rate is from that prefix.  tunsniff reads a large file through a second
+# thread (lib/src/readahead.c): it runs once pinned to one core, both threads sharing it, and
+# once on two cores, the reading thread's copying beside the analysis.  Memory: tunsniff on the first 1000000 packets of
 # the same mix and on all of them - the peak should not grow with the packet count.
 #
 # Live (root only, else SKIP): two lab namespaces joined by a veth; bench/udpblast sends
@@ -71,12 +73,17 @@ echo "== tunsniff offline analysis: $N packets, $bytes bytes, $((2 * PEERS)) Wir
 	"tunnels + ip6tnl + plain TCP/UDP"
 printf '%-44s %10s %8s %12s %9s %10s\n' tool packets wall_s packets/s peak_MiB vs_tshark
 declare -A PPS
-for t in tshark tunsniff tcpdump; do
+for t in tshark tunsniff tunsniff2 tcpdump; do
 	case $t in
 	tunsniff)
 		timed "$t" taskset -c 0 "$TSN" -r "$big" --json
 		n=$(frames_of "$W/tsn-out.$t")
 		label="tunsniff -r --json (one core)"
+		;;
+	tunsniff2)
+		timed "$t" taskset -c 0,1 "$TSN" -r "$big" --json
+		n=$(frames_of "$W/tsn-out.$t")
+		label="tunsniff -r --json (two cores)"
 		;;
 	tshark)
 		timed "$t" taskset -c 0 tshark -n -c "$NTS" -r "$big"

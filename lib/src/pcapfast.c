@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "pcapfast.h"
+#include "readahead.h"
 
 #define PCAPFAST_BUF (1u << 20)
 #define REC_HDR 16
@@ -99,8 +100,9 @@ void pcapfast_open(struct pcapfast *m, pcap_t *p, const char *filter)
 			return;
 		m->has_prog = true;
 	}
-	m->buf = malloc(PCAPFAST_BUF);
-	if (!m->buf)
+	/* a large file comes through a reading thread (readahead.c) */
+	m->ra = readahead_start(m->fd, pos, PCAPFAST_BUF, READAHEAD_MIN_FILE);
+	if (!m->ra && !(m->buf = malloc(PCAPFAST_BUF)))
 		return;
 	m->snaplen = (uint32_t)pcap_snapshot(p);
 	m->off = pos;
@@ -116,6 +118,8 @@ static bool have(struct pcapfast *m, off_t off, size_t len)
 
 	if (off >= m->buf_off && off + (off_t)len <= m->buf_off + (off_t)m->buf_len)
 		return true;
+	if (m->ra)
+		return readahead_window(m->ra, off, len, &m->buf, &m->buf_off, &m->buf_len);
 	/* keep what is buffered from off on, then fill up behind it */
 	if (off >= m->buf_off && off < m->buf_off + (off_t)m->buf_len) {
 		keep = m->buf_len - (size_t)(off - m->buf_off);
@@ -178,6 +182,10 @@ int pcapfast_next(struct pcapfast *m, pcap_t *p, struct pcap_pkthdr **hdr, const
 		m->hdr.caplen = caplen;
 		m->hdr.len = rd32(r + 12, m->swapped);
 		m->off += REC_HDR + (off_t)caplen;
+		/* the next record's header and the start of its frame: their
+		 * bytes were last written by another core (readahead.c) */
+		__builtin_prefetch(r + REC_HDR + caplen);
+		__builtin_prefetch(r + REC_HDR + caplen + 64);
 		if (m->has_prog && !pcap_offline_filter(&m->prog, &m->hdr, r + REC_HDR))
 			continue;
 		*hdr = &m->hdr;
@@ -188,7 +196,11 @@ int pcapfast_next(struct pcapfast *m, pcap_t *p, struct pcap_pkthdr **hdr, const
 
 void pcapfast_close(struct pcapfast *m)
 {
-	free(m->buf);
+	if (m->ra)
+		readahead_stop(m->ra); /* its blocks held the buffer */
+	else
+		free(m->buf);
+	m->ra = NULL;
 	m->buf = NULL;
 	if (m->has_prog)
 		pcap_freecode(&m->prog);

@@ -11,6 +11,8 @@
 #include <sys/types.h>
 #include <pcap/pcap.h>
 
+struct readahead;
+
 struct pcapfast {
 	bool on;              /* records come from here, not from libpcap */
 	bool swapped, nsec;   /* file byte order, nanosecond timestamps */
@@ -24,6 +26,7 @@ struct pcapfast {
 	struct pcap_pkthdr hdr;  /* the last record's header */
 	struct bpf_program prog; /* the source's filter, when has_prog */
 	bool has_prog;
+	struct readahead *ra;    /* large files: blocks read by a thread */
 };
 
 /* Take over reading the records of the savefile p (just opened, nothing
