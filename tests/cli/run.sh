@@ -29,6 +29,7 @@ fail_args() {
 	case $1 in
 	mtuprobe) echo "-4 ::1" ;;
 	tunsniff) echo "-r /nonexistent/pathdiag-cli.pcap" ;;
+	nattrace) echo "-4 ::1" ;;
 	*) echo "" ;;
 	esac
 }
@@ -36,7 +37,7 @@ fail_msg() {
 	case $1 in
 	mtuprobe) echo "'::1' is an IPv6 address but -4 was given; drop -4" ;;
 	tunsniff) echo "/nonexistent/pathdiag-cli.pcap: No such file or directory" ;;
-	nattrace) echo "NAT and return-path tracing is not in this build yet (see --help)" ;;
+	nattrace) echo "'::1' is an IPv6 address but -4 was given; drop -4" ;;
 	esac
 }
 
@@ -275,6 +276,35 @@ for t in mtuprobe tunsniff nattrace; do
 		run "$bin" tunnel wg0 extra
 		check "mtuprobe tunnel with two interfaces" \
 			'rc_is 3 && out_empty && err_is "mtuprobe: tunnel: unexpected argument '\''extra'\'' after the interface; see '\''mtuprobe tunnel --help'\''"'
+	fi
+	if [ "$t" = nattrace ]; then
+		run "$bin"
+		check "nattrace without HOST" \
+			'rc_is 3 && out_empty && err_is "nattrace: no HOST given; see '\''nattrace --help'\''"'
+		run "$bin" --udp --tcp ::1
+		check "nattrace with two probe protocols" \
+			'rc_is 3 && out_empty && err_is "nattrace: give only one of --udp, --tcp and --icmp; see '\''nattrace --help'\''"'
+		run "$bin" --icmp -p 80 ::1
+		check "nattrace --icmp with -p" \
+			'rc_is 3 && out_empty && err_is "nattrace: -p makes no sense with --icmp; see '\''nattrace --help'\''"'
+		run "$bin" --mss 1300 ::1
+		check "nattrace --mss without --tcp" \
+			'rc_is 3 && out_empty && err_is "nattrace: --mss needs --tcp; see '\''nattrace --help'\''"'
+		run "$bin" --max-hops 65 ::1
+		check "nattrace --max-hops 65: out of range" \
+			'rc_is 3 && out_empty && err_has "--max-hops '\''65'\'' is not a number from 1 to 64"'
+		run "$bin" --queries 11 ::1
+		check "nattrace --queries 11: out of range" \
+			'rc_is 3 && out_empty && err_has "--queries '\''11'\'' is not a number from 1 to 10"'
+		run "$bin" -w 0 ::1
+		check "nattrace --wait 0: out of range" \
+			'rc_is 3 && out_empty && err_has "--wait '\''0'\'' is not a number of seconds"'
+		run "$bin" --first-hop 9 --max-hops 5 ::1
+		check "nattrace --first-hop above --max-hops" \
+			'rc_is 3 && out_empty && err_is "nattrace: --first-hop 9 is above --max-hops 5; see '\''nattrace --help'\''"'
+		run "$bin" -6 127.0.0.1
+		check "nattrace -6 with an IPv4 literal" \
+			'rc_is 3 && out_empty && err_is "nattrace: '\''127.0.0.1'\'' is an IPv4 address but -6 was given; drop -6"'
 	fi
 	# A closed stderr must not crash the tool either.
 	"$bin" --bogus >"$T/out" 2>&-

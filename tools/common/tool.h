@@ -105,6 +105,12 @@ int tool_usage_error(const struct tool_ctx *ctx, const char *fmt, ...)
 _Noreturn void tool_die(const struct tool_ctx *ctx, enum pd_exit code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* A whole number in [lo, hi] for option `name` (decimal, or hex after
+ * "0x"); anything else is a usage error whose exit code is returned.
+ * Returns 0 and sets *out on success. */
+int tool_parse_uint(const struct tool_ctx *ctx, const char *name, const char *arg, unsigned lo,
+		    unsigned hi, unsigned *out);
+
 /* ---- text output buffer ---------------------------------------------------- */
 
 /* Text for stdout is collected here and written in one go at the end. */

@@ -1,9 +1,55 @@
 /* main.c - nattrace: NAT and return-path tracing: explain DNAT/SNAT,
  * carrier-grade NAT, and replies that leave by another route.
- * The command and option tables below also produce --help; the result is
- * rendered by render_text.c and render_json.c, never printed from here.
+ * The command and option tables below also produce --help; the default
+ * invocation is path mode (path.c); the result is rendered by render_text.c
+ * and render_json.c, never printed from here.
  */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "nattrace.h"
+
+enum {
+	OPT_IPV4 = 1,
+	OPT_IPV6,
+	OPT_PORT,
+	OPT_UDP,
+	OPT_TCP,
+	OPT_ICMP,
+	OPT_MAX_HOPS,
+	OPT_FIRST_HOP,
+	OPT_QUERIES,
+	OPT_WAIT,
+	OPT_IFACE,
+	OPT_TOS,
+	OPT_MSS,
+	OPT_NO_DF,
+};
+
+static const struct tool_opt opts[] = {
+	{ NULL, '4', NULL, "IPv4 only", OPT_IPV4 },
+	{ NULL, '6', NULL, "IPv6 only", OPT_IPV6 },
+	{ "port", 'p', "PORT", "destination port (default: 33434 for udp, 80 for tcp)",
+	  OPT_PORT },
+	{ "udp", 0, NULL, "probe with UDP datagrams (the default)", OPT_UDP },
+	{ "tcp", 0, NULL, "probe with TCP SYNs carrying an MSS option (shows MSS clamping)",
+	  OPT_TCP },
+	{ "icmp", 0, NULL, "probe with ICMP echo requests", OPT_ICMP },
+	{ "max-hops", 'm', "N", "probe up to TTL N (default 30, at most 64)", OPT_MAX_HOPS },
+	{ "first-hop", 'f', "N", "start at TTL N (default 1)", OPT_FIRST_HOP },
+	{ "queries", 0, "N", "probes per hop (default 2, at most 10)", OPT_QUERIES },
+	{ "wait", 'w', "SEC", "wait SEC seconds for answers after each round (default 1)",
+	  OPT_WAIT },
+	{ "interface", 'I', "DEV", "send from interface DEV", OPT_IFACE },
+	{ "tos", 't', "N", "TOS / traffic class byte of the probes, DSCP << 2 | ECN (default 0)",
+	  OPT_TOS },
+	{ "mss", 0, "N", "with --tcp: the MSS option sent (default 1460, IPv6 1440)", OPT_MSS },
+	{ "no-df", 0, NULL, "send IPv4 probes without the DF bit", OPT_NO_DF },
+	{ NULL },
+};
+
+static struct nattrace_path_opts options = { .tos = -1 };
 
 static const struct tool_render render = {
 	.text = nattrace_render_text,
@@ -12,36 +58,114 @@ static const struct tool_render render = {
 
 void nattrace_result_init(struct nattrace_result *res)
 {
+	memset(res, 0, sizeof(*res));
 	tool_report_init(&res->report);
 }
 
-/* Any invocation that is not --help or --version: say plainly that this
- * build cannot do it yet, in the output mode asked for. */
+static int set_proto(const struct tool_ctx *ctx, enum pd_natpath_proto p)
+{
+	if (options.proto && options.proto != p)
+		return tool_usage_error(ctx, "give only one of --udp, --tcp and --icmp");
+	options.proto = p;
+	return 0;
+}
+
+static int on_opt(struct tool_ctx *ctx, const struct tool_opt *o, const char *arg)
+{
+	struct nattrace_path_opts *m = &options;
+	unsigned v;
+	double w;
+	char *end;
+	int rc = 0;
+
+	switch (o->id) {
+	case OPT_IPV4:
+	case OPT_IPV6:
+		m->family = o->id == OPT_IPV4 ? 4 : 6;
+		break;
+	case OPT_PORT:
+		rc = tool_parse_uint(ctx, "port", arg, 1, 65535, &v);
+		m->port = (uint16_t)v;
+		break;
+	case OPT_UDP:
+		return set_proto(ctx, PD_NATPATH_UDP);
+	case OPT_TCP:
+		return set_proto(ctx, PD_NATPATH_TCP);
+	case OPT_ICMP:
+		return set_proto(ctx, PD_NATPATH_ICMP);
+	case OPT_MAX_HOPS:
+		rc = tool_parse_uint(ctx, "--max-hops", arg, 1, PD_NATPATH_MAX_HOPS, &m->max_hops);
+		break;
+	case OPT_FIRST_HOP:
+		rc = tool_parse_uint(ctx, "--first-hop", arg, 1, PD_NATPATH_MAX_HOPS, &m->first_hop);
+		break;
+	case OPT_QUERIES:
+		rc = tool_parse_uint(ctx, "--queries", arg, 1, NATTRACE_MAX_QUERIES, &m->queries);
+		break;
+	case OPT_WAIT:
+		errno = 0;
+		w = strtod(arg, &end);
+		if (errno || end == arg || *end || !(w >= 0.01 && w <= 60))
+			return tool_usage_error(ctx, "--wait '%s' is not a number of seconds from "
+						"0.01 to 60", arg);
+		m->wait_ms = (unsigned)(w * 1000 + 0.5);
+		break;
+	case OPT_IFACE:
+		m->device = arg;
+		break;
+	case OPT_TOS:
+		rc = tool_parse_uint(ctx, "--tos", arg, 0, 255, &v);
+		m->tos = (int)v;
+		break;
+	case OPT_MSS:
+		rc = tool_parse_uint(ctx, "--mss", arg, 1, 65535, &m->mss);
+		break;
+	case OPT_NO_DF:
+		m->no_df = true;
+		break;
+	}
+	return rc;
+}
+
+/* Path mode: nattrace HOST. */
 static int nattrace_run(struct tool_ctx *ctx, int argc, char **argv)
 {
-	struct nattrace_result res;
+	static struct nattrace_result res;
+	struct nattrace_path_opts *o = &options;
 
-	(void)argc;
-	(void)argv;
+	if (argc < 1)
+		return tool_usage_error(ctx, "no HOST given");
+	if (argc > 1)
+		return tool_usage_error(ctx, "unexpected argument '%s' after HOST", argv[1]);
+	if (o->port && o->proto == PD_NATPATH_ICMP)
+		return tool_usage_error(ctx, "-p makes no sense with --icmp");
+	if (o->mss && o->proto != PD_NATPATH_TCP)
+		return tool_usage_error(ctx, "--mss needs --tcp");
+	if (o->first_hop && o->max_hops && o->first_hop > o->max_hops)
+		return tool_usage_error(ctx, "--first-hop %u is above --max-hops %u",
+					o->first_hop, o->max_hops);
 	nattrace_result_init(&res);
-	tool_report_fail(&res.report, PD_EXIT_UNKNOWN,
-			 "NAT and return-path tracing is not in this build yet (see --help)");
+	nattrace_path_run(o, argv[0], &res);
+	nattrace_path_conclude(&res);
 	return tool_emit(ctx, &res.report, &res, &render);
 }
 
-/* No subcommands exist in this build yet. */
+/* Subcommands (flow, watch, conntrack) join this table. */
 static const struct tool_cmd cmds[] = {
 	{ NULL },
 };
 
 static const struct tool_def def = {
 	.name = "nattrace",
-	.summary = "NAT and return-path tracing: explain DNAT/SNAT, carrier-grade NAT,\n"
-		   "and replies that leave by another route.",
-	.status = "in progress: NAT and return-path tracing is not in this build yet; this\n"
-		  "build answers --help and --version and reports anything else as\n"
-		  "UNKNOWN (exit 3).",
+	.summary = "NAT and return-path tracing: what NAT and routing do to a flow.\n"
+		   "Path mode (the default): hop-limited probes whose quoted headers show\n"
+		   "where addresses, ports, MSS, DF and DSCP are rewritten.",
+	.status = "path mode only; the peer part and host mode (flow, watch, conntrack)\n"
+		  "are not in this build yet.",
+	.operands = "HOST",
 	.cmds = cmds,
+	.opts = opts,
+	.opt = on_opt,
 	.run = nattrace_run,
 };
 

@@ -1,14 +1,19 @@
 /* nattrace.h - nattrace's result and renderers.  NAT and return-path tracing.
+ * Each mode keeps its own part of the result (path mode: struct
+ * nattrace_path in path.h); the renderers read only this struct.
  */
 #ifndef PATHDIAG_NATTRACE_H
 #define PATHDIAG_NATTRACE_H
 
 #include "tool.h"
+#include "path.h"
 
 /* Everything one run of nattrace found; the renderers read only this. */
 struct nattrace_result {
 	struct tool_report report; /* error, findings, verdict */
-	/* The tool's own values (struct pd_value) join here as it grows. */
+	/* Path mode (the default invocation); path.ran says whether it ran. */
+	struct nattrace_path path;
+	/* Other modes (flow, watch, conntrack, --peer) add their members here. */
 };
 
 void nattrace_result_init(struct nattrace_result *res);
