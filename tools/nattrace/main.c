@@ -4,6 +4,7 @@
  * rendered by render_text.c and render_json.c, never printed from here.
  */
 #include "nattrace.h"
+#include "flow.h"
 
 static const struct tool_render render = {
 	.text = nattrace_render_text,
@@ -29,8 +30,11 @@ static int nattrace_run(struct tool_ctx *ctx, int argc, char **argv)
 	return tool_emit(ctx, &res.report, &res, &render);
 }
 
-/* No subcommands exist in this build yet. */
 static const struct tool_cmd cmds[] = {
+	{ "flow", nattrace_flow, "how this host routes a flow and its replies: policy rules, "
+	  "route, conntrack NAT, reply path, rp_filter, forwarding",
+	  nattrace_flow_opts, "SRC DST [PROTO SPORT DPORT] [--iif IFACE] [--mark M]",
+	  nattrace_flow_opt },
 	{ NULL },
 };
 
