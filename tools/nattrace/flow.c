@@ -615,10 +615,14 @@ static void request(struct pd_nl *nl, const struct flow_opts *o, struct flow_res
 		return;
 	if (res->walk_chosen >= 0 && res->route.by && model.complete) {
 		const struct pd_rule_walk *ww = &w;
+		uint32_t mt = ww->route >= 0 ? model.routes[ww->route].table : 0;
 
+		/* Until the first rule of its own is added, the kernel keeps the
+		 * local table merged into main and reports main for local routes. */
+		if (mt == PD_RT_TABLE_LOCAL && res->route.table == PD_RT_TABLE_MAIN)
+			mt = PD_RT_TABLE_MAIN;
 		res->walk_checked = true;
-		res->walk_agrees = ww->route >= 0 &&
-				   model.routes[ww->route].table == res->route.table &&
+		res->walk_agrees = ww->route >= 0 && mt == res->route.table &&
 				   model.routes[ww->route].type == res->route.type;
 	}
 }
@@ -696,12 +700,26 @@ static void reply_path(struct pd_nl *nl, const struct flow_opts *o, struct flow_
 	}
 	res->asymmetric = res->reply.ok && strcmp(res->reply.oif, res->iif) &&
 			  strcmp(res->reply.oif, "lo");
+	{
+		struct pd_rule_flow f;
+		struct pd_rule_walk w;
+
+		rule_flow(res, &res->reply.src, &res->reply.dst, res->reply.iif, res->reply.mark,
+			  res->reply.sport, res->reply.dport, 0, &f);
+		if (model_walk(&f, &w) >= 0) {
+			res->reply_rule_found = true;
+			res->reply_rule = model.rules[w.chosen];
+			res->reply_rule_v = model.v[w.chosen];
+			pd_rule_format(&model.rules[w.chosen], res->reply_rule_text,
+				       sizeof(res->reply_rule_text));
+		}
+	}
 }
 
 static void conclude(struct pd_nl *nl, const struct flow_opts *o, struct flow_result *res)
 {
 	char ev[PD_FINDING_EVIDENCE_MAX], a[PD_NL_ADDRSTRLEN], b[PD_NL_ADDRSTRLEN],
-		gw[PD_NL_ADDRSTRLEN + 8];
+		gw[PD_NL_ADDRSTRLEN + 8], tb[16];
 	unsigned i;
 
 	if (res->forwarded) {
@@ -789,10 +807,10 @@ static void conclude(struct pd_nl *nl, const struct flow_opts *o, struct flow_re
 		if (r->has_gateway)
 			snprintf(gw, sizeof(gw), " via %s", pd_nl_addr_str(&r->gateway, b,
 									  sizeof(b)));
-		snprintf(ev, sizeof(ev), "reply %s:%u -> %s:%u mark 0x%x (%s): table %u, dev %s%s "
+		snprintf(ev, sizeof(ev), "reply %s:%u -> %s:%u mark 0x%x (%s): table %s, dev %s%s "
 			 "(%s); the request came in on %s", pd_nl_addr_str(&r->src, a, sizeof(a)),
 			 r->sport, pd_nl_addr_str(&r->dst, b, sizeof(b)), r->dport, r->mark,
-			 res->reply_from, r->table, r->oif, gw, r->by ? r->by : "?", res->iif);
+			 res->reply_from, pd_rule_table_name(r->table, tb, sizeof(tb)), r->oif, gw, r->by ? r->by : "?", res->iif);
 		add(res, "asymmetric-reply", res->dst_local ? PD_SEV_CRITICAL : PD_SEV_WARNING, ev,
 		    "replies to %s leave by %s, not by %s where the request came in%s", b, r->oif,
 		    res->iif, res->dst_local ? ": the client gets them from another address or "

@@ -131,6 +131,10 @@ struct flow_result {
 	const char *reply_from;        /* "conntrack" or "inverse of the flow" */
 	struct flow_route reply;
 	bool asymmetric;
+	bool reply_rule_found;         /* the rule the walk for the reply ends at */
+	struct pd_nl_rule reply_rule;
+	struct pd_rule_verdict reply_rule_v;
+	char reply_rule_text[FLOW_RULE_TEXT];
 
 	/* sysctls */
 	bool rpf_read;

@@ -123,7 +123,7 @@ static const char *headline_text(const struct flow_result *r)
 void flow_render_text(const struct tool_ctx *ctx, const void *result, struct tool_out *out)
 {
 	const struct flow_result *r = result;
-	char a[64], b[64], tb[16];
+	char a[64], b[64];
 	const char *last = NULL;
 	unsigned i;
 
@@ -178,6 +178,11 @@ void flow_render_text(const struct tool_ctx *ctx, const void *result, struct too
 					 sizeof(a)),
 				endpoint(&r->reply.dst, r->reply.dport, r->reply_tuple.ports, b,
 					 sizeof(b)), r->reply.mark, r->reply_from);
+		if (r->reply_rule_found)
+			tool_out_printf(out, "  %-10s %u %s: %s%s%s (derived)\n", "reply rule:",
+					r->reply_rule.priority, r->reply_rule_text,
+					pd_rule_step_name(r->reply_rule_v.step),
+					r->reply_rule_v.reason[0] ? ": " : "", r->reply_rule_v.reason);
 		route_text("", &r->reply, out);
 		tool_out_printf(out, "  %-10s in on %s, out by %s%s\n", "reply way:", r->iif,
 				r->reply.ok ? r->reply.oif : "nothing",
@@ -193,7 +198,6 @@ void flow_render_text(const struct tool_ctx *ctx, const void *result, struct too
 				r->fwd.enabled ? "on" : "OFF", r->fwd.global,
 				r->fwd.iface >= 0 ? ", on the interface " : "",
 				r->fwd.iface >= 0 ? (r->fwd.iface ? "1" : "0") : "");
-	(void)tb;
 	for (i = 0; i < r->nfix; i++) {
 		const struct flow_fix *x = &r->fix[i];
 
@@ -441,6 +445,17 @@ json_t *flow_render_json(const struct tool_ctx *ctx, const void *result)
 
 	json_object_set_new(fl, "reply_from", str_or_null(r->reply_from));
 	json_object_set_new(fl, "reply_route", route_json(&r->reply));
+	if (r->reply_rule_found) {
+		json_t *rr = json_object();
+
+		json_object_set_new(rr, "priority", json_integer(r->reply_rule.priority));
+		json_object_set_new(rr, "rule", json_string(r->reply_rule_text));
+		json_object_set_new(rr, "step", json_string(pd_rule_step_name(r->reply_rule_v.step)));
+		json_object_set_new(rr, "reason", str_or_null(r->reply_rule_v.reason));
+		json_object_set_new(fl, "reply_rule", rr);
+	} else {
+		json_object_set_new(fl, "reply_rule", json_null());
+	}
 	json_object_set_new(fl, "asymmetric", r->reply.asked ? json_boolean(r->asymmetric)
 							     : json_null());
 	json_object_set_new(fl, "rp_filter", rpf_json(r->rpf_read, &r->rpf, &r->rpf_lookup,
