@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "nattrace.h"
+#include "flow.h"
 
 enum {
 	OPT_IPV4 = 1,
@@ -152,6 +153,10 @@ static int nattrace_run(struct tool_ctx *ctx, int argc, char **argv)
 
 /* Subcommands (flow, watch, conntrack) join this table. */
 static const struct tool_cmd cmds[] = {
+	{ "flow", nattrace_flow, "how this host routes a flow and its replies: policy rules, "
+	  "route, conntrack NAT, reply path, rp_filter, forwarding",
+	  nattrace_flow_opts, "SRC DST [PROTO SPORT DPORT] [--iif IFACE] [--mark M]",
+	  nattrace_flow_opt },
 	{ NULL },
 };
 
