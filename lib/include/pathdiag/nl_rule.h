@@ -156,7 +156,7 @@ enum pd_rule_step {
 	PD_RULE_REFUSED,          /* matched; blackhole/unreachable/prohibit (rule or route) */
 };
 
-#define PD_RULE_REASON_MAX 96
+#define PD_RULE_REASON_MAX 160
 
 struct pd_rule_verdict {
 	enum pd_rule_step step;
