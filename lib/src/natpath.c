@@ -538,13 +538,27 @@ struct fstate {
 	uint8_t addr[16];
 };
 
+/* The value a field's state remembers: the quoted value, except for the
+ * checksum, which differs from probe to probe by design; there the
+ * ones'-complement difference quoted - sent is what a translation fixes. */
+static uint32_t state_value(const struct pd_natpath_change *c)
+{
+	uint32_t d;
+
+	if (c->field != PD_NP_CHECKSUM)
+		return c->quoted;
+	d = (c->quoted & 0xffffu) + (~c->sent & 0xffffu);
+	d = (d & 0xffffu) + (d >> 16);
+	return d & 0xffffu;
+}
+
 static bool same_value(const struct fstate *st, const struct pd_natpath_change *c)
 {
 	if (!st->set)
 		return false;
 	if (pd_natpath_field_is_addr(c->field))
 		return !memcmp(st->addr, c->quoted_addr, 16);
-	return st->v == c->quoted;
+	return st->v == state_value(c);
 }
 
 static bool is_translation(enum pd_natpath_field f)
@@ -697,7 +711,7 @@ void pd_natpath_analyse(struct pd_natpath_hop *hops, size_t n, struct pd_natpath
 			listed |= 1u << (c->field % NFIELDS);
 			h->is_new[j] = !same_value(fs, c);
 			fs->set = true;
-			fs->v = c->quoted;
+			fs->v = state_value(c);
 			memcpy(fs->addr, c->quoted_addr, 16);
 		}
 		/* Fields this quote showed unchanged: back to the sent value. */

@@ -562,6 +562,68 @@ static void test_analyse_restored_quote(void **state)
 	assert_false(s.nat);
 }
 
+/* A UDP/IPv4 probe as a stateless NAT forwards it: source rewritten, checksum
+ * recomputed for the new source. */
+static void nat_rewrite(uint8_t *q, size_t len, const uint8_t src[4])
+{
+	uint32_t sum;
+	uint16_t c;
+
+	memcpy(q + 12, src, 4);
+	q[20 + 6] = q[20 + 7] = 0;
+	sum = pd_csum_pseudo4(q + 12, q + 16, 17, (uint16_t)(len - 20));
+	c = pd_csum_finish(pd_csum_add(sum, q + 20, len - 20));
+	q[20 + 6] = (uint8_t)(c >> 8);
+	q[20 + 7] = (uint8_t)c;
+	assert_csum_valid(q, len, 4, PD_NATPATH_UDP);
+}
+
+/* Every probe carries its own checksum, so hops quoting different probes show
+ * different checksums; the translation is new at the first of them only. */
+static void test_analyse_checksum_per_probe(void **state)
+{
+	static const uint8_t a1[4] = { 10, 0, 1, 1 }, a2[4] = { 10, 0, 2, 2 },
+			     a3[4] = { 203, 0, 113, 10 }, nat[4] = { 198, 51, 100, 7 };
+	static struct pd_natpath_hop hop[3];
+	const uint8_t *addr[3] = { a1, a2, a3 };
+	uint8_t pkt[PD_NATPATH_PROBE_MAX], q[PD_NATPATH_PROBE_MAX];
+	struct pd_natpath_probe p;
+	struct pd_natpath_summary s;
+	size_t len, i, j;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		spec(&p, 4, PD_NATPATH_UDP, (uint16_t)(0x1111 * (i + 1)));
+		p.ttl = 1;
+		len = build(&p, pkt);
+		memcpy(q, pkt, len);
+		if (i > 0)
+			nat_rewrite(q, len, nat);
+		memset(&hop[i], 0, sizeof(hop[i]));
+		hop[i].ttl = (unsigned)i + 1;
+		hop[i].answered = true;
+		memcpy(hop[i].addr, addr[i], 4);
+		hop[i].has_diff = true;
+		assert_int_equal(pd_natpath_compare(pkt, len, q, len, &hop[i].diff, NULL), PD_OK);
+	}
+	hop[2].target = true;
+	pd_natpath_analyse(hop, 3, &s);
+	assert_true(s.nat);
+	assert_int_equal(s.n_nat, 1);
+	assert_int_equal(s.nat_ttl[0], 2);
+	assert_false(s.nat_restored[0]);
+	assert_int_equal(hop[1].diff.n, 2); /* ip.src and the checksum */
+	for (j = 0; j < hop[1].diff.n; j++)
+		assert_true(hop[1].is_new[j]);
+	assert_int_equal(hop[2].diff.n, 2);
+	for (j = 0; j < hop[2].diff.n; j++) {
+		if (hop[2].diff.change[j].field == PD_NP_CHECKSUM)
+			assert_int_not_equal(hop[2].diff.change[j].sent,
+					     hop[1].diff.change[j].sent);
+		assert_false(hop[2].is_new[j]);
+	}
+}
+
 /* No changes, and silent hops: nothing concluded, nothing new. */
 static void test_analyse_clean_path(void **state)
 {
@@ -603,6 +665,7 @@ int main(void)
 		cmocka_unit_test(test_scope),
 		cmocka_unit_test(test_analyse_attribution_and_cgn),
 		cmocka_unit_test(test_analyse_restored_quote),
+		cmocka_unit_test(test_analyse_checksum_per_probe),
 		cmocka_unit_test(test_analyse_clean_path),
 	};
 
