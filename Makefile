@@ -186,6 +186,7 @@ lab-check: all tests
 	@sh tests/lab/tunnel-tests.sh $(BUILD)
 	@sh tests/lab/correlate-tests.sh $(BUILD)
 	@sh tests/lab/tunsniff-tests.sh $(BUILD)
+	@sh tests/lab/nattrace-peer-tests.sh $(BUILD)
 
 # ---- fuzzing (clang libFuzzer, ASan+UBSan) -------------------------------
 FUZZ_CC ?= clang

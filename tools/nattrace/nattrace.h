@@ -4,11 +4,14 @@
 #define PATHDIAG_NATTRACE_H
 
 #include "tool.h"
+#include "nat_peer.h"
 
 /* Everything one run of nattrace found; the renderers read only this. */
 struct nattrace_result {
 	struct tool_report report; /* error, findings, verdict */
 	/* The tool's own values (struct pd_value) join here as it grows. */
+	/* --peer (nat_peer.h); peer.ran says whether it ran. */
+	struct nattrace_peer peer;
 };
 
 void nattrace_result_init(struct nattrace_result *res);

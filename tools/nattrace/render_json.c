@@ -5,6 +5,9 @@
 json_t *nattrace_render_json(const struct tool_ctx *ctx, const void *result)
 {
 	const struct nattrace_result *res = result;
+	json_t *doc = tool_report_json(ctx, &res->report);
 
-	return tool_report_json(ctx, &res->report);
+	if (doc && res->peer.ran)
+		nattrace_peer_json(&res->peer, doc);
+	return doc;
 }
