@@ -189,6 +189,7 @@ lab-check: all tests
 	@sh tests/lab/nattrace-path-tests.sh $(BUILD)
 	@sh tests/lab/ct-tests.sh $(BUILD)
 	@sh tests/lab/nattrace-flow-tests.sh $(BUILD)
+	@sh tests/lab/nattrace-peer-tests.sh $(BUILD)
 
 # ---- fuzzing (clang libFuzzer, ASan+UBSan) -------------------------------
 FUZZ_CC ?= clang

@@ -542,22 +542,32 @@ static void serve_tcp(struct pd_responder_io *io, int which)
 
 /* ---- loop ------------------------------------------------------------------- */
 
-int pd_responder_io_poll(struct pd_responder_io *io, int timeout_ms, struct pd_error *err)
+/* One round over several socket sets: wait up to timeout_ms, serve what
+ * is there. */
+static int poll_set(struct pd_responder_io *const *ios, size_t nio, int timeout_ms,
+		    struct pd_error *err)
 {
-	struct pollfd pfd[S_N];
-	int which[S_N], n = 0, i, rc;
+	struct pollfd pfd[PD_RESP_IO_SET_MAX * S_N];
+	int which[PD_RESP_IO_SET_MAX * S_N], owner[PD_RESP_IO_SET_MAX * S_N];
+	int n = 0, i, rc;
+	size_t k;
 
-	if (!io)
-		return pd_fail(err, PD_ERR_INVAL, 0, "responder io: NULL argument");
-	for (i = 0; i < S_N; i++) {
-		if (io->fd[i] < 0)
-			continue;
-		pfd[n].fd = io->fd[i];
-		pfd[n].events = POLLIN;
-		pfd[n].revents = 0;
-		which[n++] = i;
+	if (!ios || !nio || nio > PD_RESP_IO_SET_MAX)
+		return pd_fail(err, PD_ERR_INVAL, 0, "responder io: bad socket set");
+	for (k = 0; k < nio; k++) {
+		if (!ios[k])
+			return pd_fail(err, PD_ERR_INVAL, 0, "responder io: NULL argument");
+		ios[k]->st.loops++;
+		for (i = 0; i < S_N; i++) {
+			if (ios[k]->fd[i] < 0)
+				continue;
+			pfd[n].fd = ios[k]->fd[i];
+			pfd[n].events = POLLIN;
+			pfd[n].revents = 0;
+			owner[n] = (int)k;
+			which[n++] = i;
+		}
 	}
-	io->st.loops++;
 	rc = poll(pfd, (nfds_t)n, timeout_ms);
 	if (rc < 0) {
 		if (errno == EINTR)
@@ -568,22 +578,37 @@ int pd_responder_io_poll(struct pd_responder_io *io, int timeout_ms, struct pd_e
 		if (!(pfd[i].revents & (POLLIN | POLLERR)))
 			continue;
 		if (which[i] == S_UDP4 || which[i] == S_UDP6)
-			serve_udp(io, which[i]);
+			serve_udp(ios[owner[i]], which[i]);
 		else
-			serve_tcp(io, which[i]);
+			serve_tcp(ios[owner[i]], which[i]);
 	}
 	return PD_OK;
 }
 
+int pd_responder_io_poll(struct pd_responder_io *io, int timeout_ms, struct pd_error *err)
+{
+	if (!io)
+		return pd_fail(err, PD_ERR_INVAL, 0, "responder io: NULL argument");
+	return poll_set(&io, 1, timeout_ms, err);
+}
+
 int pd_responder_io_run(struct pd_responder_io *io, volatile sig_atomic_t *stop,
 			struct pd_error *err)
+{
+	if (!io)
+		return pd_fail(err, PD_ERR_INVAL, 0, "responder io: NULL argument");
+	return pd_responder_io_run_set(&io, 1, stop, err);
+}
+
+int pd_responder_io_run_set(struct pd_responder_io *const *io, size_t n,
+			    volatile sig_atomic_t *stop, struct pd_error *err)
 {
 	int rc;
 
 	if (!io || !stop)
 		return pd_fail(err, PD_ERR_INVAL, 0, "responder io: NULL argument");
 	while (!*stop) {
-		rc = pd_responder_io_poll(io, POLL_MS, err);
+		rc = poll_set(io, n, POLL_MS, err);
 		if (rc)
 			return rc;
 	}

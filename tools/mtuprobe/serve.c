@@ -21,9 +21,15 @@ static void on_signal(int sig)
 	stop_flag = 1;
 }
 
+/* --port and --bind may be repeated: one socket set per port and address. */
+#define SERVE_MAX_PORTS 4
+#define SERVE_MAX_BINDS 4
+
 struct serve_result {
 	struct tool_report report;
-	uint16_t port;
+	uint16_t port;                   /* the first port (advertised for TCP) */
+	uint16_t ports[SERVE_MAX_PORTS];
+	size_t nports;
 	bool keyed;
 	unsigned sockets;
 	struct pd_responder_stats st;
@@ -33,10 +39,15 @@ static void serve_text(const struct tool_ctx *ctx, const void *result, struct to
 {
 	const struct serve_result *r = result;
 
+	if (r->sockets && r->nports > 1)
+		tool_out_printf(out, "served on %zu ports (%u", r->nports, r->ports[0]);
+	for (size_t i = 1; r->sockets && i < r->nports; i++)
+		tool_out_printf(out, ", %u%s", r->ports[i], i + 1 == r->nports ? ")" : "");
 	if (r->sockets)
-		tool_out_printf(out, "served on port %u%s: %llu requests (%llu hello, %llu forward, "
+		tool_out_printf(out, "%s%u%s: %llu requests (%llu hello, %llu forward, "
 				"%llu reverse), %llu replies; %llu rate-limited, %llu refused by "
 				"the no-amplification rule, %llu bad signatures\n",
+				r->nports > 1 ? "; MSS report on port " : "served on port ",
 				r->port, r->keyed ? " with a key" : "",
 				(unsigned long long)r->st.rx_packets,
 				(unsigned long long)r->st.hello, (unsigned long long)r->st.forward,
@@ -55,7 +66,12 @@ static json_t *serve_json(const struct tool_ctx *ctx, const void *result)
 
 	if (!doc)
 		return NULL;
+	json_t *ports = json_array();
+
 	json_object_set_new(doc, "port", json_integer(r->port));
+	for (size_t i = 0; ports && i < r->nports; i++)
+		json_array_append_new(ports, json_integer(r->ports[i]));
+	json_object_set_new(doc, "ports", ports ? ports : json_null());
 	json_object_set_new(doc, "keyed", json_boolean(r->keyed));
 	json_object_set_new(doc, "requests", json_integer((json_int_t)r->st.rx_packets));
 	json_object_set_new(doc, "replies", json_integer((json_int_t)r->st.tx_packets));
@@ -76,10 +92,12 @@ enum { SERVE_IPV4 = 1, SERVE_IPV6, SERVE_PORT, SERVE_KEY, SERVE_BIND };
 const struct tool_opt mtuprobe_serve_opts[] = {
 	{ NULL, '4', NULL, "IPv4 only", SERVE_IPV4 },
 	{ NULL, '6', NULL, "IPv6 only", SERVE_IPV6 },
-	{ "port", 'p', "N", "UDP and TCP port to serve on (default 20548)", SERVE_PORT },
+	{ "port", 'p', "N", "UDP and TCP port to serve on (default 20548; repeatable, up to 4: "
+			    "NAT mapping tests want two)", SERVE_PORT },
 	{ "key", 'k', "FILE", "shared key (file not readable by group or others): signed "
 			      "requests may get replies larger than themselves", SERVE_KEY },
-	{ "bind", 'b', "ADDR", "listen on this numeric address only (one per family)",
+	{ "bind", 'b', "ADDR", "listen on this numeric address only (repeatable, up to 4 per "
+			       "family)",
 	  SERVE_BIND },
 	{ NULL },
 };
@@ -88,6 +106,10 @@ struct serve_opts {
 	struct pd_responder_io_config io;
 	int family; /* 4, 6, or 0 for both */
 	const char *keyfile;
+	uint16_t port[SERVE_MAX_PORTS];
+	size_t nport;
+	const char *bind4[SERVE_MAX_BINDS], *bind6[SERVE_MAX_BINDS];
+	size_t nbind4, nbind6;
 };
 
 int mtuprobe_serve_opt(struct tool_ctx *ctx, const struct tool_opt *o, const char *arg)
@@ -105,16 +127,25 @@ int mtuprobe_serve_opt(struct tool_ctx *ctx, const struct tool_opt *o, const cha
 		v = strtoul(arg, &end, 10);
 		if (*end || !*arg || v < 1 || v > 65535)
 			return tool_usage_error(ctx, "port '%s' is not 1..65535", arg);
-		so->io.port = (uint16_t)v;
+		for (size_t i = 0; i < so->nport; i++)
+			if (so->port[i] == v)
+				return tool_usage_error(ctx, "port %lu given twice", v);
+		if (so->nport == SERVE_MAX_PORTS)
+			return tool_usage_error(ctx, "at most %d ports", SERVE_MAX_PORTS);
+		so->port[so->nport++] = (uint16_t)v;
 		break;
 	case SERVE_KEY:
 		so->keyfile = arg;
 		break;
 	case SERVE_BIND:
+		if (strchr(arg, ':') ? so->nbind6 == SERVE_MAX_BINDS
+				     : so->nbind4 == SERVE_MAX_BINDS)
+			return tool_usage_error(ctx, "at most %d addresses per family",
+						SERVE_MAX_BINDS);
 		if (strchr(arg, ':'))
-			so->io.bind6 = arg;
+			so->bind6[so->nbind6++] = arg;
 		else
-			so->io.bind4 = arg;
+			so->bind4[so->nbind4++] = arg;
 		break;
 	}
 	return 0;
@@ -126,7 +157,8 @@ int mtuprobe_serve(struct tool_ctx *ctx, int argc, char **argv)
 	struct serve_opts so = { 0 };
 	struct pd_responder_config cfg;
 	struct pd_responder *r = NULL;
-	struct pd_responder_io *io = NULL;
+	static struct pd_responder_io *io[PD_RESP_IO_SET_MAX];
+	size_t nio = 0, i, b, nb;
 	struct pd_error err = { 0 };
 	static uint8_t key[PD_PEER_KEY_MAX];
 	size_t key_len = 0;
@@ -156,27 +188,63 @@ int mtuprobe_serve(struct tool_ctx *ctx, int argc, char **argv)
 		cfg.key_len = key_len;
 		res.keyed = true;
 	}
-	cfg.tcp_port = so.io.tcp ? so.io.port : 0;
+	if (!so.nport)
+		so.port[so.nport++] = so.io.port;
+	res.port = so.port[0];
+	res.nports = so.nport;
+	memcpy(res.ports, so.port, sizeof(res.ports));
+	/* INFO advertises the first port for the MSS report; every port has
+	 * its TCP listener all the same. */
+	cfg.tcp_port = so.io.tcp ? so.port[0] : 0;
 	if (pd_peer_random(cfg.hash_seed, sizeof(cfg.hash_seed), &err) < 0 ||
-	    pd_responder_new(&cfg, pd_responder_now_ms(), &r, &err) < 0 ||
-	    pd_responder_io_open(&so.io, r, &io, &err) < 0) {
+	    pd_responder_new(&cfg, pd_responder_now_ms(), &r, &err) < 0) {
 		pd_error_message(&err, msg, sizeof(msg));
 		pd_responder_free(r);
-		tool_die(ctx, PD_EXIT_UNKNOWN, "cannot serve on port %u: %s", so.io.port, msg);
+		tool_die(ctx, PD_EXIT_UNKNOWN, "cannot serve on port %u: %s", so.port[0], msg);
 	}
-	res.port = so.io.port;
-	res.sockets = pd_responder_io_sockets(io);
+	/* One socket set per port and address pair: the first pair is the
+	 * single-address behaviour (a family without --bind listens on any
+	 * address); further addresses of a family pair up in order. */
+	nb = so.nbind4 > so.nbind6 ? so.nbind4 : so.nbind6;
+	if (!nb)
+		nb = 1;
+	for (i = 0; i < so.nport; i++) {
+		for (b = 0; b < nb; b++) {
+			struct pd_responder_io_config c = so.io;
+
+			c.port = so.port[i];
+			c.bind4 = b < so.nbind4 ? so.bind4[b] : NULL;
+			c.bind6 = b < so.nbind6 ? so.bind6[b] : NULL;
+			if (b) {
+				c.v4 = c.v4 && b < so.nbind4;
+				c.v6 = c.v6 && b < so.nbind6;
+			}
+			if (!c.v4 && !c.v6)
+				continue;
+			if (pd_responder_io_open(&c, r, &io[nio], &err) < 0) {
+				pd_error_message(&err, msg, sizeof(msg));
+				while (nio)
+					pd_responder_io_close(io[--nio]);
+				pd_responder_free(r);
+				tool_die(ctx, PD_EXIT_UNKNOWN, "cannot serve on port %u%s%s: %s",
+					 c.port, b ? " at " : "",
+					 b ? (c.v4 ? c.bind4 : c.bind6) : "", msg);
+			}
+			res.sockets |= pd_responder_io_sockets(io[nio++]);
+		}
+	}
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	if (pd_responder_io_run(io, &stop_flag, &err) < 0) {
+	if (pd_responder_io_run_set(io, nio, &stop_flag, &err) < 0) {
 		pd_error_message(&err, msg, sizeof(msg));
 		tool_report_fail(&res.report, PD_EXIT_UNKNOWN, "serving stopped: %s", msg);
 	}
 	pd_responder_get_stats(r, &res.st);
-	pd_responder_io_close(io);
+	while (nio)
+		pd_responder_io_close(io[--nio]);
 	pd_responder_free(r);
 	return tool_emit(ctx, &res.report, &res, &serve_render);
 }

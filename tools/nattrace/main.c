@@ -26,6 +26,10 @@ enum {
 	OPT_TOS,
 	OPT_MSS,
 	OPT_NO_DF,
+	OPT_PEER,        /* --peer (nat_peer.h, peer.c) */
+	OPT_PEER_PORT,
+	OPT_PEER_ADDR,
+	OPT_HAIRPIN,
 };
 
 static const struct tool_opt opts[] = {
@@ -47,10 +51,20 @@ static const struct tool_opt opts[] = {
 	  OPT_TOS },
 	{ "mss", 0, "N", "with --tcp: the MSS option sent (default 1460, IPv6 1440)", OPT_MSS },
 	{ "no-df", 0, NULL, "send IPv4 probes without the DF bit", OPT_NO_DF },
+	{ "peer", 0, NULL, "HOST runs `mtuprobe serve`: NAT present, mapping, port "
+			   "preservation and carrier-grade NAT from what it saw", OPT_PEER },
+	{ "peer-port", 0, "PORT", "with --peer: a responder UDP port (default 20548; "
+				  "repeatable, up to 4: two tell the mapping)", OPT_PEER_PORT },
+	{ "peer-addr", 0, "ADDR", "with --peer: another numeric address of the same responder "
+				  "(repeatable, up to 4: endpoint-independent vs address-"
+				  "dependent)", OPT_PEER_ADDR },
+	{ "hairpin", 0, NULL, "with --peer: test hairpinning from a second local socket",
+	  OPT_HAIRPIN },
 	{ NULL },
 };
 
 static struct nattrace_path_opts options = { .tos = -1 };
+static struct nattrace_peer_opts peer_opts;
 
 static const struct tool_render render = {
 	.text = nattrace_render_text,
@@ -124,6 +138,25 @@ static int on_opt(struct tool_ctx *ctx, const struct tool_opt *o, const char *ar
 	case OPT_NO_DF:
 		m->no_df = true;
 		break;
+	case OPT_PEER:
+		peer_opts.enabled = true;
+		break;
+	case OPT_PEER_PORT:
+		if (peer_opts.nport == NATTRACE_PEER_MAX_PORTS)
+			return tool_usage_error(ctx, "at most %d --peer-port options",
+						NATTRACE_PEER_MAX_PORTS);
+		rc = tool_parse_uint(ctx, "--peer-port", arg, 1, 65535, &v);
+		peer_opts.port[peer_opts.nport++] = (uint16_t)v;
+		break;
+	case OPT_PEER_ADDR:
+		if (peer_opts.naddr == NATTRACE_PEER_MAX_ADDRS)
+			return tool_usage_error(ctx, "at most %d --peer-addr options",
+						NATTRACE_PEER_MAX_ADDRS);
+		peer_opts.addr[peer_opts.naddr++] = arg;
+		break;
+	case OPT_HAIRPIN:
+		peer_opts.hairpin = true;
+		break;
 	}
 	return rc;
 }
@@ -138,6 +171,14 @@ static int nattrace_run(struct tool_ctx *ctx, int argc, char **argv)
 		return tool_usage_error(ctx, "no HOST given");
 	if (argc > 1)
 		return tool_usage_error(ctx, "unexpected argument '%s' after HOST", argv[1]);
+	if (peer_opts.enabled) {
+		nattrace_result_init(&res);
+		nattrace_peer_run(&peer_opts, argv[0], &res.peer, &res.report);
+		nattrace_peer_conclude(&res.peer, &res.report);
+		return tool_emit(ctx, &res.report, &res, &render);
+	}
+	if (peer_opts.nport || peer_opts.naddr || peer_opts.hairpin)
+		return tool_usage_error(ctx, "--peer-port, --peer-addr and --hairpin need --peer");
 	if (o->port && o->proto == PD_NATPATH_ICMP)
 		return tool_usage_error(ctx, "-p makes no sense with --icmp");
 	if (o->mss && o->proto != PD_NATPATH_TCP)
@@ -164,10 +205,10 @@ static const struct tool_def def = {
 	.name = "nattrace",
 	.summary = "NAT and return-path tracing: what NAT and routing do to a flow.\n"
 		   "Path mode (the default): hop-limited probes whose quoted headers show\n"
-		   "where addresses, ports, MSS, DF and DSCP are rewritten.",
-	.status = "path mode only; the peer part and host mode (flow, watch, conntrack)\n"
-		  "are not in this build yet.",
-	.operands = "HOST",
+		   "where addresses, ports, MSS, DF and DSCP are rewritten.  With --peer\n"
+		   "(HOST runs `mtuprobe serve`): NAT, mapping behaviour, port preservation,\n"
+		   "carrier-grade NAT and hairpinning from what the responder saw.",
+	.operands = "HOST | --peer HOST",
 	.cmds = cmds,
 	.opts = opts,
 	.opt = on_opt,

@@ -7,13 +7,16 @@
 
 #include "tool.h"
 #include "path.h"
+#include "nat_peer.h"
 
 /* Everything one run of nattrace found; the renderers read only this. */
 struct nattrace_result {
 	struct tool_report report; /* error, findings, verdict */
 	/* Path mode (the default invocation); path.ran says whether it ran. */
 	struct nattrace_path path;
-	/* Other modes (flow, watch, conntrack, --peer) add their members here. */
+	/* --peer (nat_peer.h); peer.ran says whether it ran. */
+	struct nattrace_peer peer;
+	/* Other modes (watch, conntrack) add their members here; flow has its own result. */
 };
 
 void nattrace_result_init(struct nattrace_result *res);

@@ -11,5 +11,7 @@ json_t *nattrace_render_json(const struct tool_ctx *ctx, const void *result)
 	if (!doc)
 		return NULL;
 	nattrace_path_json(&res->path, doc);
+	if (doc && res->peer.ran)
+		nattrace_peer_json(&res->peer, doc);
 	return doc;
 }

@@ -7,5 +7,6 @@ void nattrace_render_text(const struct tool_ctx *ctx, const void *result, struct
 	const struct nattrace_result *res = result;
 
 	nattrace_path_text(&res->path, &res->report, out);
+	nattrace_peer_text(&res->peer, out);
 	tool_report_text(ctx, &res->report, out);
 }

@@ -198,6 +198,14 @@ int pd_responder_io_run(struct pd_responder_io *io, volatile sig_atomic_t *stop,
 /* One round: wait up to timeout_ms for traffic and serve what is there. */
 int pd_responder_io_poll(struct pd_responder_io *io, int timeout_ms, struct pd_error *err);
 
+/* Several socket sets served by one loop (`mtuprobe serve` with more than
+ * one --port or --bind): each opened by pd_responder_io_open, usually over
+ * one shared responder, so rate limits and the replay cache span them all.
+ * At most PD_RESP_IO_SET_MAX sets.  Returns as pd_responder_io_run. */
+#define PD_RESP_IO_SET_MAX 16
+int pd_responder_io_run_set(struct pd_responder_io *const *io, size_t n,
+			    volatile sig_atomic_t *stop, struct pd_error *err);
+
 void pd_responder_io_get_stats(const struct pd_responder_io *io,
 			       struct pd_responder_io_stats *st);
 /* Which sockets are open: bit 0 UDP4, 1 UDP6, 2 TCP4, 3 TCP6. */
