@@ -186,6 +186,7 @@ lab-check: all tests
 	@sh tests/lab/tunnel-tests.sh $(BUILD)
 	@sh tests/lab/correlate-tests.sh $(BUILD)
 	@sh tests/lab/tunsniff-tests.sh $(BUILD)
+	@sh tests/lab/ct-tests.sh $(BUILD)
 
 # ---- fuzzing (clang libFuzzer, ASan+UBSan) -------------------------------
 FUZZ_CC ?= clang
@@ -216,7 +217,7 @@ BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 $(BENCH_BINS): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_A)
 	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-bench: deps all $(BENCH_BINS) $(BUILD)/gencap $(BUILD)/pd-delayq
+bench: deps all $(BENCH_BINS) $(BUILD)/gencap $(BUILD)/pd-delayq $(BUILD)/ctquery $(BUILD)/ctfill
 	@sh bench/run.sh $(BUILD)
 
 # ---- set-up ----------------------------------------------------------------

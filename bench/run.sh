@@ -16,6 +16,10 @@
 # Path MTU discovery (bench/mtuprobe-bench.sh, root only): mtuprobe, tracepath,
 # a `ping -M do` bisection and scamper on four lab paths with a 30 ms round
 # trip; BENCH_DELAY_MS, BENCH_CAP and BENCH_PATHS are described there.
+#
+# Conntrack (bench/ct-bench.sh, root only): a streaming dump through
+# libpathdiag against `conntrack -L`, full and filtered, on a table of
+# BENCH_CT_ENTRIES (default 1000000); BENCH_CT_REPEAT is described there.
 set -eu
 
 build=${1:-build}
@@ -86,3 +90,7 @@ bash "$(dirname "$0")/tunsniff-bench.sh" "$build" || exit 3
 # Path MTU discovery: mtuprobe against tracepath, a ping bisection and scamper on lab paths
 # with a 30 ms round trip (needs root; prints SKIP otherwise).
 bash "$(dirname "$0")/mtuprobe-bench.sh" "$build"
+
+# Conntrack dumps (bench/ct-bench.sh, root only): libpathdiag's streaming dump against
+# conntrack -L, full and filtered, on a lab namespace's table of BENCH_CT_ENTRIES entries.
+bash "$(dirname "$0")/ct-bench.sh" "$build"
