@@ -187,6 +187,7 @@ lab-check: all tests
 	@sh tests/lab/correlate-tests.sh $(BUILD)
 	@sh tests/lab/tunsniff-tests.sh $(BUILD)
 	@sh tests/lab/ct-tests.sh $(BUILD)
+	@sh tests/lab/nattrace-ct-tests.sh $(BUILD)
 
 # ---- fuzzing (clang libFuzzer, ASan+UBSan) -------------------------------
 FUZZ_CC ?= clang

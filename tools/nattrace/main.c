@@ -4,6 +4,7 @@
  * rendered by render_text.c and render_json.c, never printed from here.
  */
 #include "nattrace.h"
+#include "ct_cmd.h"
 
 static const struct tool_render render = {
 	.text = nattrace_render_text,
@@ -31,6 +32,8 @@ static int nattrace_run(struct tool_ctx *ctx, int argc, char **argv)
 
 /* No subcommands exist in this build yet. */
 static const struct tool_cmd cmds[] = {
+	NT_CT_CMD_CONNTRACK,
+	NT_CT_CMD_WATCH,
 	{ NULL },
 };
 
