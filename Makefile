@@ -190,6 +190,7 @@ lab-check: all tests
 	@sh tests/lab/ct-tests.sh $(BUILD)
 	@sh tests/lab/nattrace-flow-tests.sh $(BUILD)
 	@sh tests/lab/nattrace-peer-tests.sh $(BUILD)
+	@sh tests/lab/nattrace-ct-tests.sh $(BUILD)
 
 # ---- fuzzing (clang libFuzzer, ASan+UBSan) -------------------------------
 FUZZ_CC ?= clang

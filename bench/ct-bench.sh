@@ -13,6 +13,10 @@
 #   source prefix /16    ctquery dump --orig-src 10.0.0.0/16   conntrack -L -s 10.0.0.0/16
 #                        (6.5% of entries; a prefix is filtered in user space by both)
 #   count only           ctquery dump --count (parse every entry, print nothing)
+# and the tool built on it, BUILD_DIR/nattrace (tools/nattrace/ct_cmd.c), on the same table:
+#   nattrace conntrack (text, NAT spelled out), --json (one document, streamed), --count,
+#   -m 1 (kernel filter), -s 10.0.0.0/16 (user-space prefix); its peak RSS is also measured on
+#   the table a tenth the size (memory flat in the number of entries).
 # The entry count of every run is checked against the table (conntrack -C, ctquery --count)
 # outside the timed runs.  Memory flatness: ctquery's peak RSS on the full dump is also measured
 # on a table a tenth the size.
@@ -32,6 +36,7 @@ N=${BENCH_CT_ENTRIES:-1000000}
 REPEAT=${BENCH_CT_REPEAT:-3}
 CTQ=$BUILD_DIR/ctquery
 CTFILL=$BUILD_DIR/ctfill
+NT=$BUILD_DIR/nattrace
 MAXKEY=net.netfilter.nf_conntrack_max
 OLD_MAX=
 
@@ -42,7 +47,8 @@ fi
 for t in conntrack /usr/bin/time; do
 	command -v "$t" >/dev/null 2>&1 || { echo "ct bench: $t missing; run 'make deps'" >&2; exit 3; }
 done
-[ -x "$CTQ" ] && [ -x "$CTFILL" ] || { echo "ct bench: build ctquery and ctfill first" >&2; exit 3; }
+[ -x "$CTQ" ] && [ -x "$CTFILL" ] && [ -x "$NT" ] ||
+	{ echo "ct bench: build ctquery, ctfill and nattrace first" >&2; exit 3; }
 
 # shellcheck source=tests/lab/lib.sh
 . "$BENCH_DIR/../tests/lab/lib.sh"
@@ -87,7 +93,7 @@ fill()
 
 main()
 {
-	local cur need small full_rss_small nmark npfx
+	local cur need small full_rss_small nmark npfx nt_rss_small nt_json_rss_small
 	# The host value is restored by the EXIT hook lab_begin keeps.
 	LAB_EXIT_HOOK='restore_max'
 	lab_begin || exit 3
@@ -104,12 +110,17 @@ main()
 	small=$((N / 10))
 	fill "$small" || exit 3
 	full_rss_small=$(timed small "$CTQ" dump | cut -d' ' -f2)
+	nt_rss_small=$(timed nt_small "$NT" conntrack | cut -d' ' -f2)
+	nt_json_rss_small=$(timed nt_json_small "$NT" conntrack --json | cut -d' ' -f2)
 	fill "$N" || exit 3
 	nmark=$(lab_x ct "$CTQ" dump --count --mark 1)
 	npfx=$(lab_x ct "$CTQ" dump --count --orig-src 10.0.0.0/16)
 	[ "$nmark" = "$(lab_x ct conntrack -L --mark 1 2>/dev/null | wc -l)" ] &&
 		[ "$npfx" = "$(lab_x ct conntrack -L -s 10.0.0.0/16 2>/dev/null | wc -l)" ] &&
-		[ "$(lab_x ct "$CTQ" dump --count)" = "$N" ] ||
+		[ "$(lab_x ct "$CTQ" dump --count)" = "$N" ] &&
+		lab_x ct "$NT" conntrack --count | grep -q "^$N entries matched of $N " &&
+		lab_x ct "$NT" conntrack --count -m 1 | grep -q "^$nmark entries matched of $nmark " &&
+		lab_x ct "$NT" conntrack --count -s 10.0.0.0/16 | grep -q "^$npfx entries matched " ||
 		{ echo "ct bench: entry counts of ctquery and conntrack differ" >&2; exit 3; }
 
 	echo
@@ -128,6 +139,17 @@ main()
 		exit 3
 	echo "(memory flat in the table size: ctquery dump peak RSS $(awk -v k="$full_rss_small" \
 		'BEGIN { printf "%.1f", k / 1024 }') MiB at $small entries)"
+	row "nattrace conntrack (text, NAT spelled out)" "$N" "$(timed nt_full "$NT" conntrack)" ||
+		exit 3
+	row "nattrace conntrack --json" "$N" "$(timed nt_json "$NT" conntrack --json)" || exit 3
+	row "nattrace conntrack --count" "$N" "$(timed nt_count "$NT" conntrack --count)" || exit 3
+	row "nattrace conntrack -m 1 (kernel)" "$nmark" "$(timed nt_mark "$NT" conntrack -m 1)" ||
+		exit 3
+	row "nattrace conntrack -s 10.0.0.0/16" "$npfx" \
+		"$(timed nt_pfx "$NT" conntrack -s 10.0.0.0/16)" || exit 3
+	echo "(nattrace conntrack peak RSS at $small entries: text $(awk -v k="$nt_rss_small" \
+		'BEGIN { printf "%.1f", k / 1024 }') MiB, --json $(awk -v k="$nt_json_rss_small" \
+		'BEGIN { printf "%.1f", k / 1024 }') MiB)"
 	lab_end
 }
 

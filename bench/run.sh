@@ -19,7 +19,8 @@
 #
 # Conntrack (bench/ct-bench.sh, root only): a streaming dump through
 # libpathdiag against `conntrack -L`, full and filtered, on a table of
-# BENCH_CT_ENTRIES (default 1000000); BENCH_CT_REPEAT is described there.
+# BENCH_CT_ENTRIES (default 1000000); BENCH_CT_REPEAT is described there.  The same table is
+# then listed by `nattrace conntrack` (text, --json, --count, filtered) with its peak memory.
 set -eu
 
 build=${1:-build}

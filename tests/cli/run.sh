@@ -484,5 +484,31 @@ if len(sys.argv) > 2:
 		err_is "tunsniff: pdnosuch0: no such interface"'
 fi
 
+# nattrace conntrack / watch: usage errors are caught before any socket is
+# opened (so no privilege is needed for these), one line naming the command.
+nt=$B/nattrace
+if [ -x "$nt" ]; then
+	for c in conntrack watch; do
+		run "$nt" "$c" --help
+		check "nattrace $c --help" 'rc_is 0 && err_empty && out_has "Usage: nattrace $c " &&
+			out_has "--orig-src" && out_has "--mark MARK[/MASK]" && out_has "--nat"'
+		run "$nt" "$c" --mark 1/zz
+		check "nattrace $c --mark 1/zz" 'rc_is 3 && out_empty &&
+			err_is "nattrace: $c: --mark '\''1/zz'\'' is not MARK or MARK/MASK (32-bit numbers); see '\''nattrace $c --help'\''"'
+		run "$nt" "$c" -s 10.0.0.300
+		check "nattrace $c -s 10.0.0.300" 'rc_is 3 && out_empty && err_one_line_with "nattrace: $c: --orig-src '\''10.0.0.300'\'' is not an address or prefix"'
+		run "$nt" "$c" -f ipv6 192.0.2.1
+		check "nattrace $c -f ipv6 with an IPv4 address" 'rc_is 3 && out_empty &&
+			err_one_line_with "name both IPv4 and IPv6"'
+		run "$nt" "$c" 192.0.2.1 192.0.2.2
+		check "nattrace $c with two addresses" 'rc_is 3 && out_empty &&
+			err_one_line_with "give at most one address"'
+	done
+	run "$nt" watch -c 0
+	check "nattrace watch -c 0" 'rc_is 3 && out_empty && err_one_line_with "-c '\''0'\''"'
+	run "$nt" watch -e new,bogus
+	check "nattrace watch -e new,bogus" 'rc_is 3 && out_empty && err_one_line_with "--event"'
+fi
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

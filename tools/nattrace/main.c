@@ -10,6 +10,7 @@
 
 #include "nattrace.h"
 #include "flow.h"
+#include "ct_cmd.h"
 
 enum {
 	OPT_IPV4 = 1,
@@ -198,6 +199,8 @@ static const struct tool_cmd cmds[] = {
 	  "route, conntrack NAT, reply path, rp_filter, forwarding",
 	  nattrace_flow_opts, "SRC DST [PROTO SPORT DPORT] [--iif IFACE] [--mark M]",
 	  nattrace_flow_opt },
+	NT_CT_CMD_CONNTRACK,
+	NT_CT_CMD_WATCH,
 	{ NULL },
 };
 
