@@ -404,9 +404,15 @@ if [ -x "$mp" ]; then
 	run "$mp" tunnel --endpoint 10.0.0.300 wg0
 	check "mtuprobe tunnel --endpoint not an address" 'rc_is 3 && out_empty &&
 		err_is "mtuprobe: tunnel: --endpoint '\''10.0.0.300'\'' is not an IPv4 or IPv6 address; see '\''mtuprobe tunnel --help'\''"'
-	run "$mp" tunnel wg0 --json
-	check "mtuprobe tunnel: options come before IFACE" 'rc_is 3 && out_empty &&
-		err_is "mtuprobe: tunnel: unexpected argument '\''--json'\'' after the interface; see '\''mtuprobe tunnel --help'\''"'
+	run "$mp" tunnel pdcli-nosuch0 --json
+	check "mtuprobe tunnel: options may follow IFACE" \
+		'rc_is 3 && err_empty && json_error_doc mtuprobe "$mver" "no interface '\''pdcli-nosuch0'\'' in this network namespace"'
+	run "$mp" tunnel pdcli-nosuch0 extra
+	check "mtuprobe tunnel: a second operand is refused" 'rc_is 3 && out_empty &&
+		err_is "mtuprobe: tunnel: unexpected argument '\''extra'\'' after the interface; see '\''mtuprobe tunnel --help'\''"'
+	run "$mp" --json 192.0.2.1 --bogus
+	check "mtuprobe: options after HOST are parsed (an unknown one is refused)" 'rc_is 3 && out_empty &&
+		err_is "mtuprobe: unknown option '\''--bogus'\''; see '\''mtuprobe --help'\''"'
 	run "$mp" tunnel -q --json pdcli-nosuch0
 	check "mtuprobe tunnel -q --json: the common options work after the command" \
 		'rc_is 3 && err_empty && json_error_doc mtuprobe "$mver" "no interface '\''pdcli-nosuch0'\'' in this network namespace"'

@@ -225,8 +225,12 @@ static int bad_option(const struct tool_ctx *ctx, const struct opt_set *s, const
 static bool parse_opts(struct tool_ctx *ctx, const struct opt_set *s,
 		       int (*handler)(struct tool_ctx *ctx, const struct tool_opt *o,
 				      const char *arg),
-		       int argc, char **argv, int *first, int *code)
+		       int argc, char **argv, bool permute, int *first, int *code)
 {
+	/* Without "+", glibc's getopt moves the operands behind the options,
+	 * so `TOOL HOST --json` works as ping and traceroute users expect;
+	 * with it, parsing stops at the first operand (a command's name). */
+	const char *sopts = permute ? s->sopts + 1 : s->sopts;
 	const struct tool_opt *o;
 	int c, elem, rc;
 
@@ -237,7 +241,10 @@ static bool parse_opts(struct tool_ctx *ctx, const struct opt_set *s,
 		 * it, so the element being looked at is argv[optind] before the
 		 * call (argv[1] on the first call). */
 		elem = optind ? optind : 1;
-		c = getopt_long(argc, argv, s->sopts, s->lopts, NULL);
+		/* Permuting, getopt passes over operands to the next option. */
+		while (permute && elem < argc && (argv[elem][0] != '-' || !argv[elem][1]))
+			elem++;
+		c = getopt_long(argc, argv, sopts, s->lopts, NULL);
 		if (c == -1)
 			break;
 		if (c == '?' || c == ':') {
@@ -297,7 +304,7 @@ bool tool_cmd_parse(struct tool_ctx *ctx, int argc, char **argv, void *state, in
 	/* The command's own options first in its help; no --version. */
 	opt_set_build(&s, ctx->cmd->opts, common_opts, false);
 	ctx->priv = state;
-	ok = parse_opts(ctx, &s, ctx->cmd->opt, argc, argv, first, code);
+	ok = parse_opts(ctx, &s, ctx->cmd->opt, argc, argv, true, first, code);
 	ctx->priv = saved;
 	return ok;
 }
@@ -350,13 +357,23 @@ int tool_main(const struct tool_def *def, int argc, char **argv)
 	}
 
 	opt_set_build(&s, common_opts, def->opts, true);
-	if (!parse_opts(&ctx, &s, def->opt, argc, argv, &first, &code))
+	if (!parse_opts(&ctx, &s, def->opt, argc, argv, false, &first, &code))
 		return code;
 	for (c = def->cmds; c && c->name && first < argc; c++) {
 		if (!strcmp(argv[first], c->name)) {
 			ctx.cmd = c;
 			return c->fn(&ctx, argc - first, argv + first);
 		}
+	}
+	/* No command: options may also follow the operands.  Parse the rest
+	 * again, argv[first - 1] standing in for the program name. */
+	if (first < argc) {
+		int more;
+
+		if (!parse_opts(&ctx, &s, def->opt, argc - first + 1, argv + first - 1, true,
+				&more, &code))
+			return code;
+		first += more - 1;
 	}
 	return def->run(&ctx, argc - first, argv + first);
 }
