@@ -800,7 +800,9 @@ static void corr_add(struct pd_tunstat *st, unsigned src, const struct pd_ts_cor
 	uint32_t best_delta = 0;
 	int best_tun = -1;
 
-	for (unsigned s = 0; s < st->nsources; s++) {
+	/* one source: no other to pair with (the ring is still kept, for a
+	 * source that may come later) */
+	for (unsigned s = 0; st->nsources > 1 && s < st->nsources; s++) {
 		if (s == src)
 			continue;
 		for (unsigned k = 0; k < st->ring_n[s]; k++) {
