@@ -261,6 +261,6 @@ help:
 	@echo "targets: all lib tools tests check unit conformance cli lab-check"
 	@echo "         fuzz fuzz-smoke bench demo deps install uninstall clean"
 	@echo "vars:    V=1 (verbose) WERROR=1 SAN=1 BUILD=dir PREFIX DESTDIR"
-	@echo "         FUZZ_SECONDS (per target, make fuzz) CAPTURES=dir"
+	@echo "         FUZZ_SECONDS (per target, make fuzz) CAPTURES=dir LTO=0 (no link-time opt.)"
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
