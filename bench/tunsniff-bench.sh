@@ -7,7 +7,8 @@
 # BENCH_PEERS peers each - one tunnel per peer -, ip6tnl with its encapsulation limit
 # option, plain TCP and UDP) of BENCH_TSN_PACKETS packets (default 5000000), cached in
 # BUILD_DIR/bench.  Every tool reads the same file; wall time and peak RSS come from GNU time
-# for all alike; packets/s = packets read / wall seconds.  tshark is far slower: it reads
+# for all alike; packets/s = packets read / wall seconds; cpu_s = user + system CPU seconds
+# (the steadier figure on a shared machine), packets/cpu-s from it.  tshark is far slower: it reads
 # only the first BENCH_TSHARK_PACKETS packets (default 500000, `tshark -c`), said so in the
 # table, and its rate is from that prefix.  tunsniff reads a large file through a second
 # thread (lib/src/readahead.c): it runs once pinned to one core, both threads sharing it, and
@@ -48,16 +49,18 @@ gen() { # gen COUNT: the cached mix of COUNT packets
 	echo "$f"
 }
 
-# timed NAME CMD...: run CMD with output to $W/tsn-out.NAME; sets WALL (s) and RSS (KiB).
+# timed NAME CMD...: run CMD with output to $W/tsn-out.NAME; sets WALL (s), CPU (user +
+# system s) and RSS (KiB).
 timed() {
 	local name=$1
 	shift
-	/usr/bin/time -f '%e %M' -o "$W/tsn-time.$name" "$@" >"$W/tsn-out.$name" \
+	/usr/bin/time -f '%e %M %U %S' -o "$W/tsn-time.$name" "$@" >"$W/tsn-out.$name" \
 		2>"$W/tsn-err.$name" || {
 		echo "tunsniff bench: $name failed: $(head -n 1 "$W/tsn-err.$name")" >&2
 		exit 3
 	}
-	read -r WALL RSS <"$W/tsn-time.$name"
+	read -r WALL RSS usr sys <"$W/tsn-time.$name"
+	CPU=$(awk -v u="$usr" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
 }
 
 frames_of() { # frames analysed, from tunsniff's JSON
@@ -71,7 +74,8 @@ bytes=$(wc -c <"$big")
 echo
 echo "== tunsniff offline analysis: $N packets, $bytes bytes, $((2 * PEERS)) WireGuard" \
 	"tunnels + ip6tnl + plain TCP/UDP"
-printf '%-44s %10s %8s %12s %9s %10s\n' tool packets wall_s packets/s peak_MiB vs_tshark
+printf '%-44s %10s %8s %12s %7s %13s %9s %10s\n' tool packets wall_s packets/s cpu_s \
+	packets/cpu-s peak_MiB vs_tshark
 declare -A PPS
 for t in tshark tunsniff tunsniff2 tcpdump; do
 	case $t in
@@ -99,7 +103,8 @@ for t in tshark tunsniff tunsniff2 tcpdump; do
 	PPS[$t]=$(awk -v n="$n" -v w="$WALL" 'BEGIN { printf "%.0f", (w > 0 ? n / w : 0) }')
 	ratio=$(awk -v a="${PPS[$t]}" -v b="${PPS[tshark]:-0}" \
 		'BEGIN { if (b > 0) printf "%.1fx", a / b; else print "-" }')
-	printf '%-44s %10s %8s %12s %9s %10s\n' "$label" "$n" "$WALL" "${PPS[$t]}" \
+	printf '%-44s %10s %8s %12s %7s %13s %9s %10s\n' "$label" "$n" "$WALL" "${PPS[$t]}" \
+		"$CPU" "$(awk -v n="$n" -v c="$CPU" 'BEGIN { printf "%.0f", (c > 0 ? n / c : 0) }')" \
 		"$(awk -v k="$RSS" 'BEGIN { printf "%.1f", k / 1024 }')" "$ratio"
 done
 echo "(tshark stopped after $NTS packets: its packets/s is from that prefix)"

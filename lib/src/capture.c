@@ -358,6 +358,18 @@ static int cap_next_offline(struct pd_cap *c, struct pd_cap_frame *f, struct pd_
 	int best = -1;
 	int64_t best_ts = 0;
 
+	if (c->n == 1) { /* one file: nothing to merge */
+		int rc = cap_fill_pending(c, &c->src[0], err);
+
+		if (rc < 0)
+			return rc;
+		if (!c->src[0].pending)
+			return PD_CAP_EOF;
+		c->src[0].pending = false;
+		cap_fill(c, 0, f);
+		return 1;
+	}
+
 	for (unsigned i = 0; i < c->n; i++) {
 		struct cap_src *s = &c->src[i];
 		int64_t ts;

@@ -155,16 +155,28 @@ int pcapfast_next(struct pcapfast *m, pcap_t *p, struct pcap_pkthdr **hdr, const
 		uint32_t caplen, sec, frac;
 		int64_t v;
 
+		size_t avail;
+		off_t end;
+
 		if (!m->on)
 			return 0;
-		if (!have(m, m->off, REC_HDR))
-			return hand_back(m, p);
+		/* most records lie whole in the buffer: one test for them */
+		end = m->buf_off + (off_t)m->buf_len;
+		avail = m->off >= m->buf_off && m->off <= end ? (size_t)(end - m->off) : 0;
+		if (avail < REC_HDR) {
+			if (!have(m, m->off, REC_HDR))
+				return hand_back(m, p);
+			avail = REC_HDR;
+		}
 		r = m->buf + (m->off - m->buf_off);
 		caplen = rd32(r + 8, m->swapped);
-		if (caplen > m->snaplen || caplen > PCAPFAST_BUF - REC_HDR ||
-		    !have(m, m->off, REC_HDR + (size_t)caplen))
+		if (caplen > m->snaplen || caplen > PCAPFAST_BUF - REC_HDR)
 			return hand_back(m, p);
-		r = m->buf + (m->off - m->buf_off);
+		if (avail < REC_HDR + (size_t)caplen) {
+			if (!have(m, m->off, REC_HDR + (size_t)caplen))
+				return hand_back(m, p);
+			r = m->buf + (m->off - m->buf_off);
+		}
 		sec = rd32(r, m->swapped);
 		frac = rd32(r + 4, m->swapped);
 		if (m->swapped) {

@@ -22,6 +22,8 @@
 
 #include <pathdiag/tunstat.h>
 
+#include "tsfast.h"
+
 const uint32_t pd_ts_bucket_limit[PD_TS_NBUCKETS] = {
 	128, 256, 512, 576, 1024, 1280, 1400, 1450, 1501, 0xffffffffu,
 };
@@ -455,11 +457,13 @@ static void backoff(struct pd_ts_dir *d, uint32_t len, struct pd_ts_frame_ref r)
 	}
 }
 
-static void dir_add(struct pd_ts_tunnel *t, int dir, const struct pd_packet *p,
-		    unsigned o, const struct classified *c, bool frag, struct pd_ts_frame_ref r)
+/* One packet of tunnel t in direction dir: olen its outer IP length; ifam
+ * and ilen the family and length of the inner IP packet when it is visible
+ * and whole (0: not), wg its WireGuard message (or NULL). */
+static void dir_add(struct pd_ts_tunnel *t, int dir, uint32_t olen, int ifam, uint32_t ilen,
+		    const struct pd_wg *wg, struct pd_ts_frame_ref r)
 {
 	struct pd_ts_dir *d = &t->dir[dir];
-	uint32_t olen = ip_len(&p->layers[o]);
 
 	if (d->packets == 0)
 		d->first_usec = r.ts_usec;
@@ -469,13 +473,9 @@ static void dir_add(struct pd_ts_tunnel *t, int dir, const struct pd_packet *p,
 	hist_add(d->hist, olen);
 	if (olen > d->max_outer)
 		d->max_outer = olen;
-	/* a first fragment's inner header claims bytes the fragment lacks */
-	if (c->inner >= 0 && !frag) {
-		const struct pd_layer *in = &p->layers[c->inner];
-		uint32_t ilen = ip_len(in);
-
+	if (ifam) {
 		if (!t->inner_family)
-			t->inner_family = ip_family(in);
+			t->inner_family = ifam;
 		if (ilen > d->max_inner)
 			d->max_inner = ilen;
 		if (olen > ilen) {
@@ -488,9 +488,7 @@ static void dir_add(struct pd_ts_tunnel *t, int dir, const struct pd_packet *p,
 			d->ovh_samples++;
 		}
 	}
-	if (c->wg >= 0) {
-		const struct pd_wg *wg = &p->layers[c->wg].u.wg;
-
+	if (wg) {
 		if (wg->type >= 1 && wg->type <= 4)
 			d->wg[wg->type]++;
 		if (wg->type == PD_WG_DATA && wg->keepalive)
@@ -748,24 +746,21 @@ static void flow_ack(struct pd_ts_flow_half *h, uint32_t ack, struct pd_ts_frame
 		hole_reached(h, ack);
 }
 
-/* A TCP segment inside tunnel t (dir) whose inner IP header is layer ip. */
-static void flow_add(struct pd_tunstat *st, const struct pd_packet *p, unsigned ip, unsigned tc,
-		     int t, int dir, struct pd_ts_frame_ref r)
+/* A TCP segment inside tunnel t (dir): fam, src, dst, ilen of its IP
+ * header, hdr the bytes of that header and the TCP header. */
+static void flow_add(struct pd_tunstat *st, int fam, const uint8_t *src, const uint8_t *dst,
+		     uint32_t ilen, uint32_t hdr, const struct pd_tcp *tcp, int t, int dir,
+		     struct pd_ts_frame_ref r)
 {
-	const struct pd_tcp *tcp = &p->layers[tc].u.tcp;
-	uint8_t src[16], dst[16];
-	uint32_t hdr, ilen, len;
 	struct pd_ts_flow *f;
+	uint32_t len;
 	int side;
 
-	ip_addrs(&p->layers[ip], src, dst);
-	f = flow_get(st, t, ip_family(&p->layers[ip]), src, tcp->sport, dst, tcp->dport, &side);
+	f = flow_get(st, t, fam, src, tcp->sport, dst, tcp->dport, &side);
 	if (!f)
 		return;
 	f->h[side].tdir = dir;
 	/* payload from the IP length, not the capture: a snap length cuts it */
-	ilen = ip_len(&p->layers[ip]);
-	hdr = (uint32_t)(p->layers[tc].off - p->layers[ip].off) + tcp->hdr_len;
 	len = ilen > hdr ? ilen - hdr : 0;
 	if (tcp->flags & PD_TCP_RST) {
 		f->h[0].hole = f->h[1].hole = false;
@@ -784,6 +779,19 @@ static void flow_add(struct pd_tunstat *st, const struct pd_packet *p, unsigned 
 		flow_ack(&f->h[!side], tcp->ack, r);
 }
 
+/* flow_add for the TCP layer tc right after the IP layer ip. */
+static void flow_add_layers(struct pd_tunstat *st, const struct pd_packet *p, unsigned ip,
+			    unsigned tc, int t, int dir, struct pd_ts_frame_ref r)
+{
+	const struct pd_tcp *tcp = &p->layers[tc].u.tcp;
+	uint8_t src[16], dst[16];
+
+	ip_addrs(&p->layers[ip], src, dst);
+	flow_add(st, ip_family(&p->layers[ip]), src, dst, ip_len(&p->layers[ip]),
+		 (uint32_t)(p->layers[tc].off - p->layers[ip].off) + tcp->hdr_len, tcp, t, dir,
+		 r);
+}
+
 /* Pair this packet with the closest one of another source within the
  * window whose size differs as an outer UDP packet and its inner would. */
 static void corr_add(struct pd_tunstat *st, unsigned src, const struct pd_ts_corr_pkt *pk)
@@ -792,7 +800,9 @@ static void corr_add(struct pd_tunstat *st, unsigned src, const struct pd_ts_cor
 	uint32_t best_delta = 0;
 	int best_tun = -1;
 
-	for (unsigned s = 0; s < st->nsources; s++) {
+	/* one source: no other to pair with (the ring is still kept, for a
+	 * source that may come later) */
+	for (unsigned s = 0; st->nsources > 1 && s < st->nsources; s++) {
 		if (s == src)
 			continue;
 		for (unsigned k = 0; k < st->ring_n[s]; k++) {
@@ -888,7 +898,13 @@ void pd_tunstat_add(struct pd_tunstat *st, unsigned source, uint64_t frame, int6
 		if (t < 0) {
 			st->tot.tunnels_dropped++;
 		} else {
-			dir_add(&st->tun[t], dir, pkt, (unsigned)o, &c, frag, r);
+			/* a first fragment's inner header claims bytes the
+			 * fragment lacks */
+			const struct pd_layer *in = c.inner >= 0 && !frag ?
+				&pkt->layers[c.inner] : NULL;
+
+			dir_add(&st->tun[t], dir, ip_len(ol), in ? ip_family(in) : 0,
+				in ? ip_len(in) : 0, c.wg >= 0 ? &pkt->layers[c.wg].u.wg : NULL, r);
 			if (frag)
 				frag_add(&st->tun[t].dir[dir], true, ip_len(ol), r);
 		}
@@ -905,7 +921,7 @@ void pd_tunstat_add(struct pd_tunstat *st, unsigned source, uint64_t frame, int6
 			/* the inner flow of a tunnel whose inner packets show */
 			if (t >= 0 && c.inner >= 0 && c.wg < 0 && !frag && (int)i > c.inner &&
 			    is_ip(&pkt->layers[i - 1]))
-				flow_add(st, pkt, i - 1, i, t, dir, r);
+				flow_add_layers(st, pkt, i - 1, i, t, dir, r);
 		}
 	}
 	if (!frag) {
@@ -917,6 +933,68 @@ void pd_tunstat_add(struct pd_tunstat *st, unsigned source, uint64_t frame, int6
 
 		corr_add(st, source, &pk);
 	}
+}
+
+/* pd_tunstat_add() for a frame ts_fast_parse() read: the same steps, on
+ * the values it read instead of the layers (no fragment, ICMP error or
+ * SYN among them). */
+static void add_fast(struct pd_tunstat *st, unsigned source, uint64_t frame, int64_t ts_usec,
+		     const struct ts_fast *f)
+{
+	struct pd_ts_frame_ref r = ref(source, frame, ts_usec);
+	struct pd_ts_corr_pkt pk;
+	int t = -1, dir = 0;
+
+	if (source >= PD_TS_MAX_SOURCES)
+		source = PD_TS_MAX_SOURCES - 1;
+	if (source + 1 > st->nsources)
+		st->nsources = source + 1;
+	st->tot.frames++;
+	st->tot.ip_packets++;
+	if (f->kind != PD_TUN_NONE) {
+		struct classified c = { f->kind, -1, -1, 0, 0, 0, false };
+		bool wg = f->kind == PD_TUN_WIREGUARD;
+
+		st->tot.tunnelled[f->kind]++;
+		if (wg) {
+			c.sport = f->sport;
+			c.dport = f->dport;
+			st->tot.wg[PD_WG_DATA]++;
+			if (f->wg.keepalive)
+				st->tot.wg[PD_TS_WG_KEEPALIVE]++;
+		}
+		t = tun_get(st, &c, f->fam, f->src, f->dst, &dir);
+		if (t < 0)
+			st->tot.tunnels_dropped++;
+		else
+			dir_add(&st->tun[t], dir, f->olen, wg ? 0 : f->ifam, wg ? 0 : f->ilen,
+				wg ? &f->wg : NULL, r);
+		if (f->tcp && t >= 0)
+			flow_add(st, f->ifam, f->isrc, f->idst, f->ilen, f->thdr, &f->th, t, dir,
+				 r);
+	}
+	pk.ts_usec = ts_usec;
+	pk.ip_len = f->olen;
+	pk.udp_outer = f->udp;
+	pk.frame = frame;
+	pk.tunnel = t;
+	corr_add(st, source, &pk);
+}
+
+int pd_tunstat_add_frame(struct pd_tunstat *st, unsigned source, uint64_t frame, int64_t ts_usec,
+			 int linktype, const uint8_t *buf, size_t caplen, size_t wirelen,
+			 const struct pd_dissect_opts *opts, struct pd_packet *pkt)
+{
+	struct ts_fast f;
+	int rc;
+
+	if (st && ts_fast_parse(linktype, buf, caplen, opts, &f)) {
+		add_fast(st, source, frame, ts_usec, &f);
+		return PD_OK;
+	}
+	rc = pd_dissect(linktype, buf, caplen, wirelen, opts, pkt);
+	pd_tunstat_add(st, source, frame, ts_usec, pkt);
+	return rc;
 }
 
 /* ---- what the numbers imply ------------------------------------------------ */

@@ -167,9 +167,9 @@ void tunsniff_capture(const struct tunsniff_opts *o, struct tunsniff_result *res
 		}
 		nframes++;
 		tlast = f.ts_usec;
-		if (pd_dissect(f.linktype, f.data, f.caplen, f.wirelen, NULL, pkt) < 0)
+		if (pd_tunstat_add_frame(res->st, f.source, f.frame, f.ts_usec, f.linktype, f.data,
+					 f.caplen, f.wirelen, NULL, pkt) < 0)
 			res->malformed++;
-		pd_tunstat_add(res->st, f.source, f.frame, f.ts_usec, pkt);
 	}
 	tsn_reader_end(&rd);
 	res->elapsed = (double)(tlast - t0) / 1e6;

@@ -71,28 +71,29 @@ struct pd_ts_frame_ref {
 /* WireGuard message counters (index = PD_WG_* type; [0] = keepalives). */
 #define PD_TS_WG_KEEPALIVE 0
 
+/* Fields written for every packet come first (a few cache lines). */
 struct pd_ts_dir {
 	uint64_t packets, bytes;          /* outer IP lengths */
-	uint64_t hist[PD_TS_NBUCKETS];
+	int64_t first_usec, last_usec;
 	uint32_t max_outer, max_inner;    /* max_inner: inner IP length, or
 					     WireGuard's padded plaintext */
-	uint64_t ovh_samples;             /* packets with the inner IP visible */
 	uint32_t ovh_min, ovh_max;        /* outer IP len - inner IP len */
-	uint64_t frag_first, frag_other;  /* outer fragments */
-	uint32_t frag_min, frag_max;      /* their IP lengths */
-	struct pd_ts_frame_ref frag_ev[PD_TS_MAX_EVIDENCE];
-	unsigned frag_nev;
-	uint64_t wg[5];                   /* by message type; [0] keepalives */
 	uint32_t wg_max_plain;            /* largest padded plaintext length */
 	uint32_t wg_clamped;              /* plaintext length of a data message
 					     whose padding stopped early: the
 					     sender's MTU (0 = none seen) */
-	struct pd_ts_frame_ref wg_clamped_ev;
-	int64_t first_usec, last_usec;
 	/* back-off detection (see pd_tunstat_finish) */
 	uint32_t run_size;
 	unsigned run_n;
+	uint64_t hist[PD_TS_NBUCKETS];
+	uint64_t ovh_samples;             /* packets with the inner IP visible */
+	uint64_t wg[5];                   /* by message type; [0] keepalives */
 	struct pd_ts_frame_ref run[PD_TS_RUN];
+	uint64_t frag_first, frag_other;  /* outer fragments */
+	uint32_t frag_min, frag_max;      /* their IP lengths */
+	struct pd_ts_frame_ref frag_ev[PD_TS_MAX_EVIDENCE];
+	unsigned frag_nev;
+	struct pd_ts_frame_ref wg_clamped_ev;
 	uint32_t bh_size;                 /* best back-off run found */
 	unsigned bh_n;
 	struct pd_ts_frame_ref bh[PD_TS_RUN];
@@ -119,11 +120,11 @@ struct pd_ts_tunnel {
 	uint16_t port[2];       /* UDP tunnels: WireGuard ports; else 0 */
 	uint32_t key;           /* GRE key / VXLAN VNI of the first packet */
 	bool has_key;
-	struct pd_ts_dir dir[2];
-	struct pd_ts_session sess[PD_TS_MAX_SESSIONS];
 	unsigned nsess;
+	struct pd_ts_session sess[PD_TS_MAX_SESSIONS];
 	uint64_t sess_overflow;
 	uint32_t ptb_mtu;       /* smallest MTU in an ICMP error about it */
+	struct pd_ts_dir dir[2];
 };
 
 enum pd_ts_event_kind {
@@ -239,6 +240,17 @@ void pd_tunstat_init(struct pd_tunstat *st, unsigned capacity);
  * others are counted as source PD_TS_MAX_SOURCES - 1). */
 void pd_tunstat_add(struct pd_tunstat *st, unsigned source, uint64_t frame, int64_t ts_usec,
 		    const struct pd_packet *pkt);
+
+/* pd_dissect() of one captured frame into *pkt, then pd_tunstat_add() of
+ * it, with the same analysis and return value, but faster: the most
+ * common shapes (Ethernet, Linux cooked or raw IP; IPv4 without options
+ * or IPv6 without extension headers; UDP with WireGuard data or another
+ * payload, TCP without SYN, or ip6tnl / IPIP / 6in4 carrying such TCP) are
+ * read straight into what the analysis needs, and *pkt is then left as it
+ * was.  opts as for pd_dissect (NULL: the defaults). */
+int pd_tunstat_add_frame(struct pd_tunstat *st, unsigned source, uint64_t frame, int64_t ts_usec,
+			 int linktype, const uint8_t *buf, size_t caplen, size_t wirelen,
+			 const struct pd_dissect_opts *opts, struct pd_packet *pkt);
 
 /* Source `source` is a capture of a tunnel interface whose MTU is `mtu`
  * (configured on the interface, e.g. read over netlink): TCP SYNs captured
