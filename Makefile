@@ -12,6 +12,14 @@ LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+# Tools that open raw sockets get file capabilities at install (never setuid):
+# mtuprobe (TCP and ICMP probes where ping sockets are not allowed), nattrace
+# (hop-limited probes, ICMP errors) and tunsniff (live capture, -i).  Reading
+# files needs none; nattrace conntrack/watch need CAP_NET_ADMIN, which is not
+# granted (run them as root).  SETCAP=0 skips it.
+SETCAP ?= 1
+CAP_TOOLS := mtuprobe nattrace tunsniff
 DESTDIR ?=
 
 CC ?= cc
@@ -84,7 +92,7 @@ CAPTURES ?= ../shared/captures
 
 .PHONY: FORCE all lib tools tests check unit unit-san conformance cli lab-check install-check \
 	fuzz fuzz-build fuzz-smoke bench demo deps install uninstall clean help \
-	lint
+	lint schema-check
 
 all: lib tools
 
@@ -179,9 +187,11 @@ conformance: $(CONF_BIN) $(BUILD)/gencap $(BUILD)/tunsniff
 	@sh tests/encode-tshark.sh $(BUILD)
 	@sh tests/tunsniff-captures.sh $(BUILD) $(CAPTURES)
 	@sh tests/tunsniff-gen.sh $(BUILD)
+	@bash tests/schema-tests.sh $(BUILD) offline
 
 cli: all
 	@sh tests/cli/run.sh $(BUILD)
+	@bash tests/completion-check.sh $(BUILD)
 
 install-check: all
 	@sh tests/install-check.sh $(BUILD)
@@ -200,6 +210,12 @@ lab-check: all tests
 	@sh tests/lab/nattrace-flow-tests.sh $(BUILD)
 	@sh tests/lab/nattrace-peer-tests.sh $(BUILD)
 	@sh tests/lab/nattrace-ct-tests.sh $(BUILD)
+	@bash tests/schema-tests.sh $(BUILD) lab
+
+# JSON output against docs/schema/ alone: offline part, then (root) the lab part.
+schema-check: all $(BUILD)/gencap
+	@bash tests/schema-tests.sh $(BUILD) offline
+	@bash tests/schema-tests.sh $(BUILD) lab
 
 # ---- fuzzing (clang libFuzzer, ASan+UBSan) -------------------------------
 FUZZ_CC ?= clang
@@ -252,20 +268,26 @@ install: all
 		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 		lib/libpathdiag.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/libpathdiag.pc
 	for m in docs/*.1; do [ -f "$$m" ] && install -m 644 "$$m" $(DESTDIR)$(MANDIR)/man1/ || true; done
+	install -d $(DESTDIR)$(COMPLETIONDIR)
+	install -m 644 contrib/bash-completion/pathdiag $(DESTDIR)$(COMPLETIONDIR)/mtuprobe
+	ln -sf mtuprobe $(DESTDIR)$(COMPLETIONDIR)/tunsniff
+	ln -sf mtuprobe $(DESTDIR)$(COMPLETIONDIR)/nattrace
+	@sh scripts/install-caps.sh "$(SETCAP)" "$(DESTDIR)" $(CAP_TOOLS:%=$(DESTDIR)$(BINDIR)/%)
 
 uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%) \
 		$(DESTDIR)$(LIBDIR)/libpathdiag.a $(DESTDIR)$(LIBDIR)/libpathdiag.so* \
-		$(DESTDIR)$(PKGCONFIGDIR)/libpathdiag.pc $(TOOLS:%=$(DESTDIR)$(MANDIR)/man1/%.1)
+		$(DESTDIR)$(PKGCONFIGDIR)/libpathdiag.pc $(TOOLS:%=$(DESTDIR)$(MANDIR)/man1/%.1) \
+		$(TOOLS:%=$(DESTDIR)$(COMPLETIONDIR)/%)
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/pathdiag
 
 clean:
 	rm -rf build
 
 help:
-	@echo "targets: all lib tools tests check unit conformance cli lab-check"
+	@echo "targets: all lib tools tests check unit conformance cli lab-check schema-check"
 	@echo "         fuzz fuzz-smoke bench demo deps install uninstall clean"
-	@echo "vars:    V=1 (verbose) WERROR=1 SAN=1 BUILD=dir PREFIX DESTDIR"
+	@echo "vars:    V=1 (verbose) WERROR=1 SAN=1 BUILD=dir PREFIX DESTDIR SETCAP=0 COMPLETIONDIR"
 	@echo "         FUZZ_SECONDS (per target, make fuzz) CAPTURES=dir LTO=0 (no link-time opt.)"
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

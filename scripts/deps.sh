@@ -19,6 +19,8 @@ tshark tcpdump
 iputils-ping iputils-tracepath
 python3
 scamper
+python3-jsonschema
+libcap2-bin
 "
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
