@@ -92,7 +92,7 @@ CAPTURES ?= ../shared/captures
 
 .PHONY: FORCE all lib tools tests check unit unit-san conformance cli lab-check install-check \
 	fuzz fuzz-build fuzz-smoke bench demo deps install uninstall clean help \
-	lint schema-check
+	lint schema-check check-configs
 
 all: lib tools
 
@@ -173,6 +173,7 @@ check: deps
 	$(MAKE) conformance
 	$(MAKE) BUILD=build/san SAN=1 WERROR=1 conformance
 	$(MAKE) cli
+	$(MAKE) check-configs
 	$(MAKE) install-check
 	$(MAKE) fuzz-smoke
 	$(MAKE) lab-check
@@ -192,6 +193,10 @@ conformance: $(CONF_BIN) $(BUILD)/gencap $(BUILD)/tunsniff
 cli: all
 	@sh tests/cli/run.sh $(BUILD)
 	@bash tests/completion-check.sh $(BUILD)
+
+# `mtuprobe check` against the wg-quick fixtures in tests/configs/ (SARIF schema too).
+check-configs: all
+	@sh tests/check-tests.sh $(BUILD)
 
 install-check: all
 	@sh tests/install-check.sh $(BUILD)

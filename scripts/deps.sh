@@ -18,6 +18,7 @@ wireguard-go wireguard-tools
 tshark tcpdump
 iputils-ping iputils-tracepath
 python3
+python3-jsonschema
 scamper
 python3-jsonschema
 libcap2-bin

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mtuprobe.h"
+#include "wgcheck_cmd.h"
 
 enum {
 	OPT_IPV4 = 1,
@@ -200,6 +201,8 @@ static const struct tool_cmd cmds[] = {
 	  mtuprobe_serve_opts, NULL, mtuprobe_serve_opt },
 	{ "tunnel", mtuprobe_tunnel, "check a tunnel's MTU against the path under it",
 	  mtuprobe_tunnel_opts, "IFACE", mtuprobe_tunnel_opt },
+	{ "check", mtuprobe_check, "check wg-quick configuration files offline (no network)",
+	  mtuprobe_check_opts, "FILE...", mtuprobe_check_opt },
 	{ NULL },
 };
 
