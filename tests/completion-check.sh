@@ -61,7 +61,7 @@ t()
 	got=$(complete_words "$@")
 	[ "$got" = "$want" ] && ok "'$*' -> '$want'" || bad "'$*'" "got '$got', want '$want'"
 }
-t "serve tunnel" mtuprobe ""
+t "check serve tunnel" mtuprobe ""
 t "correlate" tunsniff cor
 t "--event" nattrace watch --ev
 t "--count" nattrace conntrack --cou
