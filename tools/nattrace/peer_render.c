@@ -329,6 +329,9 @@ void nattrace_peer_json(const struct nattrace_peer *p, json_t *doc)
 		json_object_set_new(doc, "peer", json_null());
 		return;
 	}
+	json_object_set_new(doc, "mode", json_string("peer"));
+	json_object_set_new(doc, "target", json_string(p->target));
+	json_object_set_new(doc, "address", json_string(p->address));
 	nat_json(p, doc);
 	j = json_object();
 	if (!j)
