@@ -82,7 +82,7 @@ FUZZ_SMOKE_RUNS ?= 20000
 
 CAPTURES ?= ../shared/captures
 
-.PHONY: FORCE all lib tools tests check unit unit-san conformance cli lab-check install-check \
+.PHONY: FORCE all lib tools tests check unit unit-san conformance cli monitoring lab-check install-check \
 	fuzz fuzz-build fuzz-smoke bench demo deps install uninstall clean help \
 	lint
 
@@ -165,6 +165,7 @@ check: deps
 	$(MAKE) conformance
 	$(MAKE) BUILD=build/san SAN=1 WERROR=1 conformance
 	$(MAKE) cli
+	$(MAKE) monitoring
 	$(MAKE) install-check
 	$(MAKE) fuzz-smoke
 	$(MAKE) lab-check
@@ -186,6 +187,11 @@ cli: all
 install-check: all
 	@sh tests/install-check.sh $(BUILD)
 
+# --format prometheus / nagios from real runs on the shared captures (no network);
+# the lab half runs in lab-check.
+monitoring: all
+	@CAPTURES=$(CAPTURES) sh tests/monitoring-tests.sh $(BUILD) offline
+
 lab-check: all tests
 	@sh tests/lab/run-tests.sh $(BUILD)
 	@sh tests/lab/probe-tests.sh $(BUILD)
@@ -200,6 +206,7 @@ lab-check: all tests
 	@sh tests/lab/nattrace-flow-tests.sh $(BUILD)
 	@sh tests/lab/nattrace-peer-tests.sh $(BUILD)
 	@sh tests/lab/nattrace-ct-tests.sh $(BUILD)
+	@sh tests/monitoring-tests.sh $(BUILD) lab
 
 # ---- fuzzing (clang libFuzzer, ASan+UBSan) -------------------------------
 FUZZ_CC ?= clang

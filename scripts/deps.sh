@@ -19,6 +19,7 @@ tshark tcpdump
 iputils-ping iputils-tracepath
 python3
 scamper
+python3-prometheus-client
 "
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
