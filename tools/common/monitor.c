@@ -149,6 +149,20 @@ void tool_prom_report(const struct tool_ctx *ctx, const struct tool_report *r,
 
 /* ---- Nagios ----------------------------------------------------------------------- */
 
+const struct pd_finding *tool_report_worst(const struct tool_report *r)
+{
+	const struct pd_finding *w = NULL;
+	size_t i;
+
+	for (i = 0; i < r->findings.count && i < PD_MAX_FINDINGS; i++) {
+		enum pd_exit e = pd_severity_exit(r->findings.item[i].severity);
+
+		if (e != PD_EXIT_OK && (!w || e > pd_severity_exit(w->severity)))
+			w = &r->findings.item[i];
+	}
+	return w;
+}
+
 static const char *sev_upper(enum pd_severity s)
 {
 	switch (s) {

@@ -52,6 +52,10 @@ void tool_prom_report(const struct tool_ctx *ctx, const struct tool_report *r,
 
 /* ---- Nagios ---------------------------------------------------------------- */
 
+/* The most severe finding of WARNING or worse (the first of equals), or
+ * NULL: what a status line names after the measurement. */
+const struct pd_finding *tool_report_worst(const struct tool_report *r);
+
 /* The first line: "TOOL STATUS - summary | perfdata" (TOOL upper case,
  * STATUS from the report's exit code; " | perfdata" only when perf is not
  * empty), then the findings, one per line ("WARNING: message"), as the

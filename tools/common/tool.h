@@ -1,7 +1,6 @@
 /* tool.h - what the three tools share: a table of commands and options that
  * also writes the usage text, the common options (--json, --format, -q, -h,
- * -V), one-
- * line error messages, the common part of every result, and writing output
+ * -V), one-line error messages, the common part of every result, and writing output
  * all-or-nothing with write errors reported.
  *
  * Exit codes (pathdiag/output.h, documented in the man pages):

@@ -52,23 +52,12 @@ static void base_labels(const struct mtuprobe_result *r, struct base *b)
 	tool_labels_add(&b->ls, "method", m ? pd_probe_method_name(m) : "");
 }
 
+/* The JSON's pmtud, and "unknown" when the search got no answers at all. */
 static const char *pmtud_state(const struct mtuprobe_result *r)
 {
-	if (!r->searched || r->search.status == PD_SEARCH_UNKNOWN)
+	if (r->searched && r->search.status == PD_SEARCH_UNKNOWN)
 		return "unknown";
-	switch (r->search.pmtud) {
-	case PD_PMTUD_WORKS:
-		return "works";
-	case PD_PMTUD_BLACKHOLE:
-		return "blackhole";
-	case PD_PMTUD_LOCAL:
-		return "local";
-	case PD_PMTUD_WRONG_MTU:
-		return "wrong-mtu";
-	case PD_PMTUD_UNKNOWN:
-		break;
-	}
-	return "unknown";
+	return mtuprobe_pmtud_name(r);
 }
 
 /* The path MTU per direction: the search's (forward, or round-trip for
@@ -245,29 +234,12 @@ void mtuprobe_render_prometheus(const struct tool_ctx *ctx, const void *result,
 
 /* ---- Nagios -------------------------------------------------------------------- */
 
-/* The most severe finding of WARNING or worse, or NULL. */
-static const struct pd_finding *worst(const struct tool_report *rep)
-{
-	const struct pd_finding *w = NULL;
-	size_t i;
-
-	for (i = 0; i < rep->findings.count && i < PD_MAX_FINDINGS; i++) {
-		const struct pd_finding *f = &rep->findings.item[i];
-
-		if (pd_severity_exit(f->severity) == PD_EXIT_OK)
-			continue;
-		if (!w || pd_severity_exit(f->severity) > pd_severity_exit(w->severity))
-			w = f;
-	}
-	return w;
-}
-
 void mtuprobe_render_nagios(const struct tool_ctx *ctx, const void *result, struct tool_out *out)
 {
 	const struct mtuprobe_result *r = result;
 	const struct pd_search_result *s = &r->search;
 	const struct mtuprobe_peer *pr = &r->peer;
-	const struct pd_finding *w = worst(&r->report);
+	const struct pd_finding *w = tool_report_worst(&r->report);
 	unsigned pmtu = mtuprobe_path_mtu(r);
 	char sum[512], warn[16] = "", crit[16] = "", lbl[80];
 	struct tool_out perf;

@@ -155,5 +155,7 @@ void mtuprobe_render_nagios(const struct tool_ctx *ctx, const void *result, stru
 /* render_text.c / render_json.c */
 void mtuprobe_render_text(const struct tool_ctx *ctx, const void *result, struct tool_out *out);
 json_t *mtuprobe_render_json(const struct tool_ctx *ctx, const void *result);
+/* render_json.c: "works", "blackhole", "local", "wrong-mtu" or "unknown". */
+const char *mtuprobe_pmtud_name(const struct mtuprobe_result *r);
 
 #endif

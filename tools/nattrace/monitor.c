@@ -132,25 +132,10 @@ void nattrace_render_prometheus(const struct tool_ctx *ctx, const void *result,
 	tool_prom_report(ctx, &r->report, "pathdiag_nattrace", &b.ls, out);
 }
 
-static const struct pd_finding *worst(const struct tool_report *rep)
-{
-	const struct pd_finding *w = NULL;
-	size_t i;
-
-	for (i = 0; i < rep->findings.count && i < PD_MAX_FINDINGS; i++) {
-		const struct pd_finding *f = &rep->findings.item[i];
-
-		if (pd_severity_exit(f->severity) != PD_EXIT_OK &&
-		    (!w || pd_severity_exit(f->severity) > pd_severity_exit(w->severity)))
-			w = f;
-	}
-	return w;
-}
-
 void nattrace_render_nagios(const struct tool_ctx *ctx, const void *result, struct tool_out *out)
 {
 	const struct nattrace_result *r = result;
-	const struct pd_finding *w = worst(&r->report);
+	const struct pd_finding *w = tool_report_worst(&r->report);
 	struct tool_out perf;
 	char sum[512];
 	int n = 0;

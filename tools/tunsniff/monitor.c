@@ -300,20 +300,13 @@ void tunsniff_render_nagios(const struct tool_ctx *ctx, const void *result, stru
 {
 	const struct tunsniff_result *res = result;
 	const struct pd_tunstat *st = res->analysed ? res->st : NULL;
-	const struct pd_finding *w = NULL;
+	const struct pd_finding *w = tool_report_worst(&res->report);
 	char sum[512], lbl[200], a[EP_MAX], b[EP_MAX];
 	uint64_t pk = 0;
 	struct tool_out perf;
 	unsigned i;
 	int n;
 
-	for (i = 0; i < res->report.findings.count && i < PD_MAX_FINDINGS; i++) {
-		const struct pd_finding *f = &res->report.findings.item[i];
-
-		if (pd_severity_exit(f->severity) != PD_EXIT_OK &&
-		    (!w || pd_severity_exit(f->severity) > pd_severity_exit(w->severity)))
-			w = f;
-	}
 	tool_out_init(&perf);
 	if (st) {
 		for (i = 0; i < st->ntun; i++)
