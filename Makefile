@@ -90,7 +90,7 @@ FUZZ_SMOKE_RUNS ?= 20000
 
 CAPTURES ?= ../shared/captures
 
-.PHONY: FORCE all lib tools tests check unit unit-san conformance cli lab-check install-check \
+.PHONY: FORCE all lib tools tests check unit unit-san conformance cli monitoring lab-check install-check \
 	fuzz fuzz-build fuzz-smoke bench demo deps install uninstall clean help \
 	lint schema-check check-configs
 
@@ -174,6 +174,7 @@ check: deps
 	$(MAKE) BUILD=build/san SAN=1 WERROR=1 conformance
 	$(MAKE) cli
 	$(MAKE) check-configs
+	$(MAKE) monitoring
 	$(MAKE) install-check
 	$(MAKE) fuzz-smoke
 	$(MAKE) lab-check
@@ -201,6 +202,11 @@ check-configs: all
 install-check: all
 	@sh tests/install-check.sh $(BUILD)
 
+# --format prometheus / nagios from real runs on the shared captures (no network);
+# the lab half runs in lab-check.
+monitoring: all
+	@CAPTURES=$(CAPTURES) sh tests/monitoring-tests.sh $(BUILD) offline
+
 lab-check: all tests
 	@sh tests/lab/run-tests.sh $(BUILD)
 	@sh tests/lab/probe-tests.sh $(BUILD)
@@ -216,6 +222,7 @@ lab-check: all tests
 	@sh tests/lab/nattrace-peer-tests.sh $(BUILD)
 	@sh tests/lab/nattrace-ct-tests.sh $(BUILD)
 	@bash tests/schema-tests.sh $(BUILD) lab
+	@sh tests/monitoring-tests.sh $(BUILD) lab
 
 # JSON output against docs/schema/ alone: offline part, then (root) the lab part.
 schema-check: all $(BUILD)/gencap

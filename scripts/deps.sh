@@ -20,8 +20,8 @@ iputils-ping iputils-tracepath
 python3
 python3-jsonschema
 scamper
-python3-jsonschema
 libcap2-bin
+python3-prometheus-client
 "
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

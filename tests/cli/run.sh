@@ -516,5 +516,79 @@ if [ -x "$nt" ]; then
 	check "nattrace watch -e new,bogus" 'rc_is 3 && out_empty && err_one_line_with "--event"'
 fi
 
+# --format: the value, conflicts with --json or another --format, formats a
+# command does not produce, and --warn-mtu / --crit-mtu; all refused before
+# anything is sent.
+for t in mtuprobe tunsniff nattrace; do
+	bin=$B/$t
+	[ -x "$bin" ] || continue
+	run "$bin" --format yaml x
+	check "$t --format yaml" 'rc_is 3 && out_empty &&
+		err_is "$t: unknown --format '\''yaml'\'' (text, json, prometheus or nagios); see '\''$t --help'\''"'
+	run "$bin" --format
+	check "$t --format without a value" 'rc_is 3 && out_empty &&
+		err_is "$t: option '\''--format'\'' needs a value; see '\''$t --help'\''"'
+	run "$bin" --json --format prometheus x
+	check "$t --json --format prometheus" 'rc_is 3 && out_empty &&
+		err_is "$t: --format prometheus conflicts with --json: give one output format; see '\''$t --help'\''"'
+	run "$bin" --format nagios x --format=prometheus
+	check "$t --format nagios ... --format=prometheus" 'rc_is 3 && out_empty &&
+		err_is "$t: --format prometheus conflicts with --format nagios: give one output format; see '\''$t --help'\''"'
+	# The same format twice, and --format json as --json: a run-time failure
+	# as one JSON document.
+	# shellcheck disable=SC2086
+	run "$bin" --format json --json $(fail_args "$t")
+	check "$t --format json --json (one document)" 'rc_is 3 && err_empty &&
+		json_error_doc "$t" "$("$bin" --version | cut -d" " -f2)" "$(fail_msg "$t")"'
+	# shellcheck disable=SC2086
+	run "$bin" --format nagios $(fail_args "$t")
+	check "$t --format nagios on a failure: UNKNOWN status line, stderr quiet" \
+		'rc_is 3 && err_empty && [ "$(head -n 1 "$T/out" | sed "s/ | .*//")" = "$(echo "$t" | tr a-z A-Z) UNKNOWN - $(fail_msg "$t")" ] ||
+			{ echo "stdout: $(cat "$T/out")"; false; }'
+	# shellcheck disable=SC2086
+	run "$bin" -q --format prometheus $(fail_args "$t")
+	check "$t -q --format prometheus on a failure: exit_status 3 written, error on stderr" \
+		'rc_is 3 && err_is "$t: $(fail_msg "$t")" &&
+			grep -q "^pathdiag_${t}_exit_status{.*} 3\$" "$T/out" &&
+			grep -q "^# TYPE pathdiag_${t}_exit_status gauge\$" "$T/out" ||
+			{ echo "stdout: $(head -c 300 "$T/out")"; false; }'
+done
+if [ -x "$B/mtuprobe" ]; then
+	for c in serve tunnel; do
+		run "$B/mtuprobe" "$c" --format prometheus
+		check "mtuprobe $c --format prometheus: not available" 'rc_is 3 && out_empty &&
+			err_is "mtuprobe: $c: --format prometheus is not available here (text, json); see '\''mtuprobe $c --help'\''"'
+	done
+	run "$B/mtuprobe" --format nagios serve
+	check "mtuprobe --format nagios serve (format before the command)" 'rc_is 3 && out_empty &&
+		err_is "mtuprobe: serve: --format nagios is not available here (text, json); see '\''mtuprobe serve --help'\''"'
+	run "$B/mtuprobe" --warn-mtu 1200 --crit-mtu 1280 192.0.2.1
+	check "mtuprobe --warn-mtu below --crit-mtu" 'rc_is 3 && out_empty &&
+		err_is "mtuprobe: --warn-mtu 1200 is below the critical threshold 1280: WARNING must come first; see '\''mtuprobe --help'\''"'
+	run "$B/mtuprobe" --crit-mtu 1280 --expect-mtu 1400 192.0.2.1
+	check "mtuprobe --crit-mtu and --expect-mtu differ" 'rc_is 3 && out_empty &&
+		err_is "mtuprobe: --crit-mtu 1280 and --expect-mtu 1400 differ; they are one threshold: give one; see '\''mtuprobe --help'\''"'
+	run "$B/mtuprobe" --warn-mtu 67 192.0.2.1
+	check "mtuprobe --warn-mtu 67" 'rc_is 3 && out_empty &&
+		err_is "mtuprobe: --warn-mtu '\''67'\'' is not a number from 68 to 65535; see '\''mtuprobe --help'\''"'
+fi
+if [ -x "$B/tunsniff" ]; then
+	for c in correlate record; do
+		run "$B/tunsniff" "$c" --format nagios
+		check "tunsniff $c --format nagios: not available" 'rc_is 3 && out_empty &&
+			err_is "tunsniff: $c: --format nagios is not available here (text, json); see '\''tunsniff $c --help'\''"'
+	done
+fi
+if [ -x "$B/nattrace" ]; then
+	run "$B/nattrace" conntrack --format prometheus
+	check "nattrace conntrack --format prometheus without --count" 'rc_is 3 && out_empty &&
+		err_is "nattrace: conntrack: --format prometheus needs --count (the counts are the metrics; entries are not); see '\''nattrace conntrack --help'\''"'
+	for c in watch flow; do
+		run "$B/nattrace" "$c" --format prometheus
+		check "nattrace $c --format prometheus: not available" 'rc_is 3 && out_empty &&
+			err_is "nattrace: $c: --format prometheus is not available here (text, json); see '\''nattrace $c --help'\''"'
+	done
+fi
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

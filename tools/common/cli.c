@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 enum {
@@ -17,10 +18,13 @@ enum {
 	OPT_VERSION = -2,
 	OPT_JSON = -3,
 	OPT_QUIET = -4,
+	OPT_FORMAT = -5,
 };
 
 static const struct tool_opt common_opts[] = {
 	{ "json", 0, NULL, "write one JSON document to standard output", OPT_JSON },
+	{ "format", 0, "FMT", "output format: text (default), json (as --json), prometheus "
+			      "(metrics) or nagios (plugin status line)", OPT_FORMAT },
 	{ "quiet", 'q', NULL, "write nothing to standard output; the exit status tells",
 	  OPT_QUIET },
 	{ "help", 'h', NULL, "show this help and exit", OPT_HELP },
@@ -45,6 +49,16 @@ static int opt_val(const struct opt_set *s, size_t i)
 	return s->opts[i]->sname ? s->opts[i]->sname : (int)(256 + i);
 }
 
+/* Whether list has an option with o's long name. */
+static bool opt_named(const struct tool_opt *list, const struct tool_opt *o)
+{
+	for (; list && list->id; list++) {
+		if (o->lname && list->lname && !strcmp(o->lname, list->lname))
+			return true;
+	}
+	return false;
+}
+
 /* The options of first, then of second (either may be NULL), without
  * --version unless with_version; then the tables.  '+' in the short
  * options stops at the first operand, so a command's own options are its
@@ -59,6 +73,10 @@ static void opt_set_build(struct opt_set *s, const struct tool_opt *first,
 	s->n = 0;
 	for (k = 0; k < 2; k++) {
 		for (o = lists[k]; o && o->id && s->n < MAX_OPTS; o++) {
+			/* A command's own option of a common name (a local
+			 * --format) hides the common one. */
+			if (k == 1 && opt_named(first, o))
+				continue;
 			if (o->id != OPT_VERSION || with_version)
 				s->opts[s->n++] = o;
 		}
@@ -218,6 +236,65 @@ static int bad_option(const struct tool_ctx *ctx, const struct opt_set *s, const
 	return tool_usage_error(ctx, "unknown option '%.*s'", (int)namelen, elem);
 }
 
+static const char *const format_names[] = {
+	[TOOL_FMT_TEXT] = "text",
+	[TOOL_FMT_JSON] = "json",
+	[TOOL_FMT_PROMETHEUS] = "prometheus",
+	[TOOL_FMT_NAGIOS] = "nagios",
+};
+
+/* --format FMT or --json (fmt NULL): one output format per run; saying the
+ * same twice is fine, two different ones are a usage error. */
+static int set_format(struct tool_ctx *ctx, const char *fmt)
+{
+	const char *opt = fmt ? "--format" : "--json";
+	enum tool_format f = TOOL_FMT_JSON;
+	size_t i;
+
+	if (fmt) {
+		for (i = 0; i < sizeof(format_names) / sizeof(format_names[0]); i++) {
+			if (!strcmp(fmt, format_names[i]))
+				break;
+		}
+		if (i == sizeof(format_names) / sizeof(format_names[0]))
+			return tool_usage_error(ctx, "unknown --format '%s' (text, json, prometheus "
+						"or nagios)", fmt);
+		f = (enum tool_format)i;
+	}
+	if (ctx->format_opt && ctx->format != f)
+		return tool_usage_error(ctx, "%s%s%s conflicts with %s%s%s: give one output format",
+					opt, fmt ? " " : "", fmt ? format_names[f] : "",
+					ctx->format_opt, ctx->format_opt[2] == 'f' ? " " : "",
+					ctx->format_opt[2] == 'f' ? format_names[ctx->format] : "");
+	ctx->format = f;
+	ctx->format_opt = opt;
+	ctx->json = f == TOOL_FMT_JSON;
+	return 0;
+}
+
+/* Whether what runs next (ctx->cmd, or the default run) renders the format
+ * asked for; a usage error (its exit code) when not. */
+static int check_format(const struct tool_ctx *ctx, unsigned formats)
+{
+	unsigned i, n = 0;
+	char have[64] = "";
+
+	if (!formats)
+		formats = TOOL_FMTS_BASIC;
+	if (formats & TOOL_FMT_BIT(ctx->format))
+		return 0;
+	for (i = 0; i < sizeof(format_names) / sizeof(format_names[0]); i++) {
+		if (formats & TOOL_FMT_BIT(i)) {
+			size_t len = strlen(have);
+
+			snprintf(have + len, sizeof(have) - len, "%s%s", n++ ? ", " : "",
+				 format_names[i]);
+		}
+	}
+	return tool_usage_error(ctx, "--format %s is not available here (%s)",
+				format_names[ctx->format], have);
+}
+
 /* Parse the options of s, handing the tool's (or command's) own to
  * handler.  Returns true with *first set to the index of the first
  * operand, or false with *code set once help, version or a usage error
@@ -266,7 +343,12 @@ static bool parse_opts(struct tool_ctx *ctx, const struct opt_set *s,
 			*code = version(ctx);
 			return false;
 		case OPT_JSON:
-			ctx->json = true;
+		case OPT_FORMAT:
+			rc = set_format(ctx, o->id == OPT_FORMAT ? optarg : NULL);
+			if (rc) {
+				*code = rc;
+				return false;
+			}
 			break;
 		case OPT_QUIET:
 			ctx->quiet = true;
@@ -306,6 +388,8 @@ bool tool_cmd_parse(struct tool_ctx *ctx, int argc, char **argv, void *state, in
 	ctx->priv = state;
 	ok = parse_opts(ctx, &s, ctx->cmd->opt, argc, argv, true, first, code);
 	ctx->priv = saved;
+	if (ok && (*code = check_format(ctx, ctx->cmd->formats)) != 0)
+		return false;
 	return ok;
 }
 
@@ -337,11 +421,14 @@ static int hold_std_fds(void)
 int tool_main(const struct tool_def *def, int argc, char **argv)
 {
 	struct tool_ctx ctx = { .def = def };
+	struct timespec ts;
 	struct sigaction sa;
 	const struct tool_cmd *c;
 	struct opt_set s;
 	int first, code;
 
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ctx.start = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 	if (hold_std_fds() < 0) {
 		tool_err(&ctx, "cannot open /dev/null: %s", strerror(errno));
 		return PD_EXIT_UNKNOWN;
@@ -362,6 +449,10 @@ int tool_main(const struct tool_def *def, int argc, char **argv)
 	for (c = def->cmds; c && c->name && first < argc; c++) {
 		if (!strcmp(argv[first], c->name)) {
 			ctx.cmd = c;
+			/* A format given before the command; tool_cmd_parse
+			 * checks again after the command's own options. */
+			if (ctx.format_opt && (code = check_format(&ctx, c->formats)) != 0)
+				return code;
 			return c->fn(&ctx, argc - first, argv + first);
 		}
 	}
@@ -375,5 +466,7 @@ int tool_main(const struct tool_def *def, int argc, char **argv)
 			return code;
 		first += more - 1;
 	}
+	if ((code = check_format(&ctx, def->formats)) != 0)
+		return code;
 	return def->run(&ctx, argc - first, argv + first);
 }

@@ -4,6 +4,7 @@
  * as one line on stderr.
  */
 #include "tool.h"
+#include "monitor.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -85,6 +86,44 @@ static int emit_json(const struct tool_ctx *ctx, const struct tool_report *r, co
 	return rc ? rc : (int)tool_report_exit(r);
 }
 
+/* --format prometheus and nagios: all of the output or none of it, written
+ * whatever -q says (as --json).  Without the tool's renderer (tool_die, or a
+ * result without one) the common part: the report's metrics, or the status
+ * line. */
+static int emit_monitor(const struct tool_ctx *ctx, const struct tool_report *r,
+			const void *result, const struct tool_render *render)
+{
+	struct tool_out out;
+	char prefix[64];
+	int rc = 0;
+
+	tool_out_init(&out);
+	if (ctx->format == TOOL_FMT_PROMETHEUS) {
+		if (render && render->prometheus && result) {
+			render->prometheus(ctx, result, &out);
+		} else {
+			snprintf(prefix, sizeof(prefix), "pathdiag_%s", ctx->def->name);
+			tool_prom_report(ctx, r, prefix, NULL, &out);
+		}
+	} else if (render && render->nagios && result) {
+		render->nagios(ctx, result, &out);
+	} else {
+		tool_nagios_output(ctx, r, "no details", NULL, &out);
+	}
+	if (out.failed) {
+		tool_err(ctx, "out of memory formatting the output");
+		rc = PD_EXIT_UNKNOWN;
+	} else {
+		rc = tool_write_stdout(ctx, out.buf, out.len);
+	}
+	tool_out_free(&out);
+	/* Metrics go to a file: the error also goes to stderr (the journal).
+	 * Nagios shows the status line, which carries it. */
+	if (ctx->format == TOOL_FMT_PROMETHEUS && r->error[0])
+		tool_err(ctx, "%s", r->error);
+	return rc ? rc : (int)tool_report_exit(r);
+}
+
 int tool_emit(const struct tool_ctx *ctx, const struct tool_report *r, const void *result,
 	      const struct tool_render *render)
 {
@@ -93,6 +132,8 @@ int tool_emit(const struct tool_ctx *ctx, const struct tool_report *r, const voi
 
 	if (ctx->json)
 		return emit_json(ctx, r, result, render);
+	if (ctx->format == TOOL_FMT_PROMETHEUS || ctx->format == TOOL_FMT_NAGIOS)
+		return emit_monitor(ctx, r, result, render);
 
 	if (!ctx->quiet) {
 		tool_out_init(&out);

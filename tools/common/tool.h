@@ -1,6 +1,6 @@
 /* tool.h - what the three tools share: a table of commands and options that
- * also writes the usage text, the common options (--json, -q, -h, -V), one-
- * line error messages, the common part of every result, and writing output
+ * also writes the usage text, the common options (--json, --format, -q, -h,
+ * -V), one-line error messages, the common part of every result, and writing output
  * all-or-nothing with write errors reported.
  *
  * Exit codes (pathdiag/output.h, documented in the man pages):
@@ -27,6 +27,20 @@
 struct tool_ctx;
 struct tool_opt;
 
+/* Output formats (--format; --json is --format json).  A command or the
+ * default run says which it supports as a mask of TOOL_FMT_BIT(f); 0 means
+ * text and json (TOOL_FMTS_BASIC).  prometheus and nagios: monitor.h. */
+enum tool_format {
+	TOOL_FMT_TEXT = 0,
+	TOOL_FMT_JSON,
+	TOOL_FMT_PROMETHEUS,
+	TOOL_FMT_NAGIOS,
+};
+#define TOOL_FMT_BIT(f) (1u << (f))
+#define TOOL_FMTS_BASIC (TOOL_FMT_BIT(TOOL_FMT_TEXT) | TOOL_FMT_BIT(TOOL_FMT_JSON))
+#define TOOL_FMTS_MONITOR                                                           \
+	(TOOL_FMTS_BASIC | TOOL_FMT_BIT(TOOL_FMT_PROMETHEUS) | TOOL_FMT_BIT(TOOL_FMT_NAGIOS))
+
 /* A subcommand, wireguard-tools style: argv[0] is the command's name.  Its
  * fn reads its options with tool_cmd_parse, from opts (which also write
  * `TOOL CMD --help`) plus the common --json, -q and -h. */
@@ -39,6 +53,7 @@ struct tool_cmd {
 	/* Called for one of opts; returns 0 or an exit code after reporting.
 	 * ctx->priv is the state given to tool_cmd_parse. */
 	int (*opt)(struct tool_ctx *ctx, const struct tool_opt *o, const char *arg);
+	unsigned formats; /* --format values it renders (TOOL_FMT_BIT), 0: text and json */
 };
 
 /* An option.  id > 0 is handed to the tool's handler; ids below 0 are the
@@ -63,6 +78,7 @@ struct tool_def {
 	/* Called when the first operand names no command (or there is none);
 	 * argv[0] is the first operand, argc may be 0. */
 	int (*run)(struct tool_ctx *ctx, int argc, char **argv);
+	unsigned formats; /* --format values run renders (TOOL_FMT_BIT), 0: text and json */
 };
 
 /* Run state of one invocation, passed explicitly. */
@@ -72,6 +88,9 @@ struct tool_ctx {
 	bool quiet; /* -q: no text on stdout; exit status and stderr only */
 	void *priv; /* for the tool's own state */
 	const struct tool_cmd *cmd; /* the command running, or NULL */
+	enum tool_format format;    /* --format (json also sets json) */
+	const char *format_opt;     /* the option that chose it ("--json", "--format"), or NULL */
+	double start;               /* CLOCK_MONOTONIC seconds when tool_main began */
 };
 
 /* The whole program: sets up stdio and SIGPIPE, parses the common and tool
@@ -177,10 +196,15 @@ json_t *tool_report_json(const struct tool_ctx *ctx, const struct tool_report *r
 struct tool_render {
 	void (*text)(const struct tool_ctx *ctx, const void *result, struct tool_out *out);
 	json_t *(*json)(const struct tool_ctx *ctx, const void *result);
+	/* --format prometheus / nagios (monitor.h); NULL: the common part only. */
+	void (*prometheus)(const struct tool_ctx *ctx, const void *result, struct tool_out *out);
+	void (*nagios)(const struct tool_ctx *ctx, const void *result, struct tool_out *out);
 };
 
 /* Render result in the mode ctx asks for and write it: with --json one
- * document on stdout; otherwise the text on stdout (not with -q) and the
+ * document on stdout; with --format prometheus the metrics on stdout and the
+ * error, if any, as one line on stderr; with --format nagios the plugin
+ * output (status line first) on stdout and nothing on stderr; otherwise the text on stdout (not with -q) and the
  * error, if any, as one line on stderr.  Returns the exit code, which is
  * PD_EXIT_UNKNOWN when output could not be produced or written. */
 int tool_emit(const struct tool_ctx *ctx, const struct tool_report *r, const void *result,

@@ -27,6 +27,8 @@ enum {
 	OPT_KEY,
 	OPT_HOPS,
 	OPT_MAX_HOPS,
+	OPT_WARN_MTU,
+	OPT_CRIT_MTU,
 };
 
 static const struct tool_opt opts[] = {
@@ -58,6 +60,10 @@ static const struct tool_opt opts[] = {
 			   "probes, like tracepath)", OPT_HOPS },
 	{ "max-hops", 0, "N", "with --hops: probe at most N hops (default 30, at most 64)",
 	  OPT_MAX_HOPS },
+	{ "warn-mtu", 0, "BYTES", "WARNING (exit 1) when the path MTU is below BYTES (Nagios "
+				  "warning threshold)", OPT_WARN_MTU },
+	{ "crit-mtu", 0, "BYTES", "the same as --expect-mtu (Nagios critical threshold)",
+	  OPT_CRIT_MTU },
 	{ NULL },
 };
 
@@ -66,6 +72,8 @@ static struct mtuprobe_opts options;
 static const struct tool_render render = {
 	.text = mtuprobe_render_text,
 	.json = mtuprobe_render_json,
+	.prometheus = mtuprobe_render_prometheus,
+	.nagios = mtuprobe_render_nagios,
 };
 
 void mtuprobe_result_init(struct mtuprobe_result *res)
@@ -158,6 +166,12 @@ static int on_opt(struct tool_ctx *ctx, const struct tool_opt *o, const char *ar
 	case OPT_MAX_HOPS:
 		rc = number(ctx, "--max-hops", arg, 1, PD_HOPS_MAX_TTL, &m->max_hops);
 		break;
+	case OPT_WARN_MTU:
+		rc = number(ctx, "--warn-mtu", arg, 68, 65535, &m->warn_mtu);
+		break;
+	case OPT_CRIT_MTU:
+		rc = number(ctx, "--crit-mtu", arg, 68, 65535, &m->crit_mtu);
+		break;
 	}
 	return rc;
 }
@@ -189,10 +203,19 @@ static int mtuprobe_run(struct tool_ctx *ctx, int argc, char **argv)
 	if (o->max_hops && !o->hops)
 		return tool_usage_error(ctx, "--max-hops needs --hops");
 	o->host = argv[0];
+	if (o->crit_mtu && o->expect_mtu && o->crit_mtu != o->expect_mtu)
+		return tool_usage_error(ctx, "--crit-mtu %u and --expect-mtu %u differ; they are "
+					"one threshold: give one", o->crit_mtu, o->expect_mtu);
+	if (o->crit_mtu)
+		o->expect_mtu = o->crit_mtu;
+	if (o->warn_mtu && o->expect_mtu && o->warn_mtu < o->expect_mtu)
+		return tool_usage_error(ctx, "--warn-mtu %u is below the critical threshold %u: "
+					"WARNING must come first", o->warn_mtu, o->expect_mtu);
 
 	mtuprobe_result_init(&res);
 	mtuprobe_measure(o, &res);
 	mtuprobe_conclude(o, &res);
+	mtuprobe_monitor_conclude(o, &res);
 	return tool_emit(ctx, &res.report, &res, &render);
 }
 
@@ -215,6 +238,7 @@ static const struct tool_def def = {
 	.opts = opts,
 	.opt = on_opt,
 	.run = mtuprobe_run,
+	.formats = TOOL_FMTS_MONITOR,
 };
 
 int main(int argc, char **argv)

@@ -46,6 +46,8 @@ struct mtuprobe_opts {
 	/* Keep capabilities after opening the sockets (`tunnel` measures
 	 * more than once and drops them before its last measurement). */
 	bool keep_privileges;
+	unsigned warn_mtu;             /* --warn-mtu: WARNING below it (monitor.c) */
+	unsigned crit_mtu;             /* --crit-mtu: --expect-mtu under its Nagios name */
 };
 
 /* One --encap recommendation, derived from the measured path MTU. */
@@ -95,6 +97,12 @@ struct mtuprobe_result {
 	struct pd_hops_result hops;
 	unsigned hops_small, hops_large; /* probe sizes of the scan */
 	double hops_elapsed_ms;
+
+	/* monitor.c: --warn-mtu, and what was asked (labels that stay the
+	 * same when the run fails before resolving). */
+	unsigned warn_mtu;
+	int family_opt;                /* -4 / -6, 0 */
+	enum pd_probe_method method_opt; /* --method / --peer, 0 */
 };
 
 void mtuprobe_result_init(struct mtuprobe_result *res);
@@ -137,8 +145,17 @@ void mtuprobe_conclude(const struct mtuprobe_opts *o, struct mtuprobe_result *re
 void mtuprobe_finding(struct mtuprobe_result *res, const char *kind, enum pd_severity sev,
 		      const char *evidence, const char *msg);
 
+/* monitor.c: --warn-mtu's finding (after mtuprobe_conclude), and the
+ * --format prometheus and nagios renderers (docs/monitoring.md). */
+void mtuprobe_monitor_conclude(const struct mtuprobe_opts *o, struct mtuprobe_result *res);
+void mtuprobe_render_prometheus(const struct tool_ctx *ctx, const void *result,
+				struct tool_out *out);
+void mtuprobe_render_nagios(const struct tool_ctx *ctx, const void *result, struct tool_out *out);
+
 /* render_text.c / render_json.c */
 void mtuprobe_render_text(const struct tool_ctx *ctx, const void *result, struct tool_out *out);
 json_t *mtuprobe_render_json(const struct tool_ctx *ctx, const void *result);
+/* render_json.c: "works", "blackhole", "local", "wrong-mtu" or "unknown". */
+const char *mtuprobe_pmtud_name(const struct mtuprobe_result *r);
 
 #endif

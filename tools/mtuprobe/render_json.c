@@ -36,7 +36,7 @@ static json_t *recommendations(const struct mtuprobe_result *r)
 	return a;
 }
 
-static const char *pmtud_name(const struct mtuprobe_result *r)
+const char *mtuprobe_pmtud_name(const struct mtuprobe_result *r)
 {
 	if (!r->searched)
 		return "unknown";
@@ -71,7 +71,7 @@ json_t *mtuprobe_render_json(const struct tool_ctx *ctx, const void *result)
 						     : json_null());
 	json_object_set_new(doc, "direction", json_string(r->direction));
 	json_object_set_new(doc, "pmtu", uint_or_null(s->pmtu, found));
-	json_object_set_new(doc, "pmtud", json_string(pmtud_name(r)));
+	json_object_set_new(doc, "pmtud", json_string(mtuprobe_pmtud_name(r)));
 	json_object_set_new(doc, "largest_ok", uint_or_null(s->largest_ok,
 							    r->searched && s->largest_ok));
 	json_object_set_new(doc, "smallest_lost", uint_or_null(s->smallest_lost,

@@ -154,7 +154,7 @@ static int finish(struct ct_run *run)
 		tool_err(run->ctx, "cannot write to standard output: %s", strerror(run->out->err));
 		return PD_EXIT_UNKNOWN;
 	}
-	if (!run->ctx->json && run->report.error[0])
+	if (!run->ctx->json && run->ctx->format != TOOL_FMT_NAGIOS && run->report.error[0])
 		tool_err(run->ctx, "%s", run->report.error);
 	return (int)tool_report_exit(&run->report);
 }
@@ -210,12 +210,19 @@ int nt_conntrack_main(struct tool_ctx *ctx, int argc, char **argv)
 	struct nt_ct_opts o;
 	struct pd_ct *ct = NULL;
 	struct ct_run *run;
-	bool entries, dumped = false;
+	bool entries, dumped = false, monitor;
 	int code, rc;
 
 	run = start(ctx, argc, argv, &o, &code);
 	if (!run)
 		return code;
+	monitor = ctx->format == TOOL_FMT_PROMETHEUS || ctx->format == TOOL_FMT_NAGIOS;
+	if (monitor && !o.count_only) {
+		run_free(run);
+		return tool_usage_error(ctx, "--format %s needs --count (the counts are the "
+					"metrics; entries are not)",
+					ctx->format == TOOL_FMT_NAGIOS ? "nagios" : "prometheus");
+	}
 	entries = !o.count_only;
 	run->render = run->render && entries;
 	if (ctx->json && nt_ct_json_head(run->out, ctx, &o.filter, "conntrack", entries) < 0)
@@ -252,7 +259,12 @@ int nt_conntrack_main(struct tool_ctx *ctx, int argc, char **argv)
 		tool_report_add(&run->report, "dump-interrupted", PD_SEV_INFO, NULL,
 				"the table changed during the dump (NLM_F_DUMP_INTR): an entry may "
 				"be missing or shown twice");
-	if (!run->out->err) {
+	if (!run->out->err && monitor) {
+		char filter[512];
+
+		nt_ct_filter_label(argc, argv, filter, sizeof(filter));
+		nt_ct_monitor_totals(run->out, ctx, &run->report, &run->t, filter);
+	} else if (!run->out->err) {
 		if (ctx->json) {
 			if (nt_ct_json_tail(run->out, ctx, &run->report, &run->t, entries) < 0)
 				tool_err(ctx, "out of memory writing the totals");

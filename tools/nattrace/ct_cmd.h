@@ -22,7 +22,7 @@
 #define NT_CT_CMD_CONNTRACK                                                              \
 	{ "conntrack", nt_conntrack_main,                                                \
 	  "stream the conntrack table, filtered, with the NAT of each entry spelled out", \
-	  nt_conntrack_opts, "[ADDR[/LEN]]", nt_ct_opt }
+	  nt_conntrack_opts, "[ADDR[/LEN]]", nt_ct_opt, TOOL_FMTS_MONITOR }
 #define NT_CT_CMD_WATCH                                                                 \
 	{ "watch", nt_watch_main,                                                       \
 	  "follow conntrack events (new, update, destroy) live, with their NAT",        \
@@ -125,6 +125,14 @@ void nt_watch_render_resynced(struct nt_stream *s, const struct tool_ctx *ctx, u
 			      uint64_t ts_ns);
 int nt_watch_render_end(struct nt_stream *s, const struct tool_ctx *ctx,
 			const struct tool_report *r, const struct nt_ct_totals *t);
+
+/* monitor.c: `conntrack --count --format prometheus|nagios`.  The label
+ * that tells runs apart: the command's arguments after "conntrack" without
+ * the output options; and the counts (or the failure) in that format. */
+void nt_ct_filter_label(int argc, char **argv, char *buf, size_t len);
+void nt_ct_monitor_totals(struct nt_stream *s, const struct tool_ctx *ctx,
+			  const struct tool_report *r, const struct nt_ct_totals *t,
+			  const char *filter);
 
 /* Names of the PD_CTF_* bits in mask joined by ',' ("mark,zone"), "none". */
 const char *nt_ct_filter_names(unsigned mask, char *buf, size_t len);

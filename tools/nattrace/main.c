@@ -70,6 +70,8 @@ static struct nattrace_peer_opts peer_opts;
 static const struct tool_render render = {
 	.text = nattrace_render_text,
 	.json = nattrace_render_json,
+	.prometheus = nattrace_render_prometheus,
+	.nagios = nattrace_render_nagios,
 };
 
 void nattrace_result_init(struct nattrace_result *res)
@@ -216,6 +218,7 @@ static const struct tool_def def = {
 	.opts = opts,
 	.opt = on_opt,
 	.run = nattrace_run,
+	.formats = TOOL_FMTS_MONITOR,
 };
 
 int main(int argc, char **argv)

@@ -25,4 +25,10 @@ void nattrace_result_init(struct nattrace_result *res);
 void nattrace_render_text(const struct tool_ctx *ctx, const void *result, struct tool_out *out);
 json_t *nattrace_render_json(const struct tool_ctx *ctx, const void *result);
 
+/* monitor.c: --format prometheus and nagios of path mode and --peer
+ * (docs/monitoring.md) */
+void nattrace_render_prometheus(const struct tool_ctx *ctx, const void *result,
+				struct tool_out *out);
+void nattrace_render_nagios(const struct tool_ctx *ctx, const void *result, struct tool_out *out);
+
 #endif

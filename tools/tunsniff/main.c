@@ -16,6 +16,8 @@
 static const struct tool_render render = {
 	.text = tunsniff_render_text,
 	.json = tunsniff_render_json,
+	.prometheus = tunsniff_render_prometheus,
+	.nagios = tunsniff_render_nagios,
 };
 
 enum {
@@ -201,6 +203,7 @@ static const struct tool_def def = {
 	.opts = opts,
 	.opt = on_opt,
 	.run = tunsniff_run,
+	.formats = TOOL_FMTS_MONITOR,
 };
 
 int main(int argc, char **argv)

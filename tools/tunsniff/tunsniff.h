@@ -89,4 +89,9 @@ void tsn_reader_end(struct tsn_reader *r);
 void tunsniff_render_text(const struct tool_ctx *ctx, const void *result, struct tool_out *out);
 json_t *tunsniff_render_json(const struct tool_ctx *ctx, const void *result);
 
+/* monitor.c: --format prometheus and nagios (docs/monitoring.md) */
+void tunsniff_render_prometheus(const struct tool_ctx *ctx, const void *result,
+				struct tool_out *out);
+void tunsniff_render_nagios(const struct tool_ctx *ctx, const void *result, struct tool_out *out);
+
 #endif
