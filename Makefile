@@ -183,7 +183,7 @@ check: deps
 unit: $(UNIT_BINS)
 	@sh tests/run-unit.sh $(UNIT_BINS)
 
-conformance: $(CONF_BIN) $(BUILD)/gencap $(BUILD)/tunsniff
+conformance: $(CONF_BIN) $(BUILD)/gencap $(BUILD)/tunsniff $(BUILD)/mtuprobe
 	$(CONF_BIN) $(CAPTURES)
 	@sh tests/conformance-gen.sh $(BUILD)
 	@sh tests/encode-tshark.sh $(BUILD)

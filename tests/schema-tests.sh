@@ -5,7 +5,9 @@
 #
 # offline (no network, no root): tunsniff on every capture in CAPTURES (../shared/captures)
 #   and on every gencap scenario; `tunsniff record` on generated captures and `correlate` on
-#   those captures and record files; error documents (missing files, a missing interface).
+#   those captures and record files; error documents (missing files, a missing interface);
+#   `mtuprobe check` on every wg-quick fixture in tests/configs/ (alone, with the underlays
+#   tests/check-tests.sh declares, together) and on unreadable files.
 # lab (root; lab namespaces from tests/lab/topo.sh, only their addresses, removed on exit):
 #   chain: mtuprobe HOST search (ICMP and UDP, IPv4 and IPv6, --encap), --hops, --peer against
 #   `mtuprobe serve --json` (whose own document is validated when it stops), nattrace path
@@ -116,6 +118,59 @@ offline()
 	doc tunsniff-record err-missing "$TSN" record --json -r "$W/no-such.pcap" \
 		--records "$W/x.rec"
 	doc mtuprobe-tunnel err-no-iface "$MTUPROBE" tunnel --json pd-no-such0
+	offline_check
+}
+
+# mtuprobe check --json on every wg-quick fixture in tests/configs/: each alone without and
+# with an underlay, the runs tests/check-tests.sh makes (--underlay, --path-mtu, --measured,
+# files checked together), all of them together, and unreadable files (error documents).
+offline_check()
+{
+	local C=$ROOT/tests/configs f n all=()
+	local G=$C/004/gateway/wg0.conf
+	for f in "$C"/*.conf "$C"/*/*/*.conf; do
+		[ -f "$f" ] || continue
+		all+=("$f")
+		n=${f#"$C"/}
+		n=${n%.conf}
+		n=${n//\//-}
+		doc mtuprobe-check "$n" "$MTUPROBE" check --json "$f"
+		doc mtuprobe-check "$n-1500" "$MTUPROBE" check --json --path-mtu 1500 "$f"
+	done
+	[ "${#all[@]}" -ge 10 ] || setup_fail "fewer than 10 fixtures in $C"
+	[ -f "$G" ] || setup_fail "no fixture $G"
+	doc mtuprobe-check 000-initial-v6 "$MTUPROBE" check --json --underlay ipv6 \
+		--path-mtu 1447 "$C/000-client-initial.conf"
+	doc mtuprobe-check 000-ipv4-only "$MTUPROBE" check --json --underlay ipv4 \
+		"$C/000-client.conf"
+	doc mtuprobe-check 003-dslite "$MTUPROBE" check --json --underlay dslite \
+		"$C/003-laptop.conf" "$C/003-laptop-fixed.conf"
+	doc mtuprobe-check 003-pppoe "$MTUPROBE" check --json --underlay pppoe \
+		"$C/003-laptop-fixed.conf"
+	doc mtuprobe-check 003-dslite-1454 "$MTUPROBE" check --json --underlay dslite \
+		--path-mtu 1454 "$C/003-laptop-fixed.conf"
+	doc mtuprobe-check 003-dslite-pppoe "$MTUPROBE" check --json --underlay dslite+pppoe \
+		"$C/003-laptop.conf"
+	doc mtuprobe-check 004-pair "$MTUPROBE" check --json --path-mtu 1500 "$G" \
+		"$C/004/server/wg0.conf"
+	doc mtuprobe-check 004-noreturn "$MTUPROBE" check --json --path-mtu 1500 "$G" \
+		"$C/004/noreturn/wg0.conf"
+	doc mtuprobe-check all-dualstack "$MTUPROBE" check --json --underlay dualstack "${all[@]}"
+	doc mtuprobe-check all-none "$MTUPROBE" check --json "${all[@]}"
+	printf '{"schema_version": 1, "tool": "mtuprobe", "family": 4, "pmtu": 1460}\n' \
+		>"$W/m4.json"
+	printf '{"schema_version": 1, "tool": "mtuprobe", "family": 6, "pmtu": 1447}\n' \
+		>"$W/m6.json"
+	doc mtuprobe-check measured4 "$MTUPROBE" check --json --measured "$W/m4.json" \
+		"$C/003-laptop.conf"
+	doc mtuprobe-check measured6 "$MTUPROBE" check --json --measured "$W/m6.json" \
+		"$C/000-client-initial.conf" "$C/000-client.conf"
+	# Error documents: a missing file beside a good one, a directory, a file over 1 MiB.
+	doc mtuprobe-check err-missing "$MTUPROBE" check --json --path-mtu 1500 \
+		"$W/no-such/wg0.conf" "$C/good-server.conf"
+	doc mtuprobe-check err-dir "$MTUPROBE" check --json "$W"
+	head -c 1100000 /dev/zero >"$W/big.conf"
+	doc mtuprobe-check err-big "$MTUPROBE" check --json "$W/big.conf" "$C/errors.conf"
 }
 
 # ---- lab -----------------------------------------------------------------------------------

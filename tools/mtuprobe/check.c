@@ -321,7 +321,13 @@ static json_t *render_json(const struct tool_ctx *ctx, const struct check_file *
 		json_object_set_new(o, "interface", pd_json_string(cf->ifname));
 		json_object_set_new(o, "error", cf->error[0] ? pd_json_string(cf->error)
 							     : json_null());
-		if (cf->rep) {
+		if (cf->error[0]) {
+			/* not read: no MTU to report, and null is not 0 */
+			json_object_set_new(o, "mtu", json_null());
+			json_object_set_new(o, "mtu_provenance", json_string("unknown"));
+			json_object_set_new(o, "recommended_mtu", json_null());
+			json_object_set_new(o, "findings_dropped", json_integer(0));
+		} else if (cf->rep) {
 			json_object_set_new(o, "mtu", json_integer(cf->rep->effective_mtu));
 			json_object_set_new(o, "mtu_provenance", json_string(
 				cf->rep->mtu_configured ? "configured" : "derived"));
