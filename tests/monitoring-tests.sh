@@ -12,7 +12,11 @@
 #            chain whose bottleneck was given MTU 1400 (and the blackhole variant), nattrace on
 #            the nat and cgn topologies, `nattrace conntrack --count` on entries the test
 #            inserted; values compared with what the lab was built with, labels compared
-#            between two runs.
+#            between two runs.  Against `mtuprobe serve`: mtuprobe --peer on a chain (forward
+#            MTU 1400 from the link, reverse 1380 from a route MTU on r2, no NAT, MSS) and on
+#            topo nat (NAT, MSS clamped by nft), nattrace --peer with two responder ports
+#            (no NAT; masquerade: detected, port kept, EIM-or-ADM); tunsniff -i -G on a VXLAN
+#            underlay, packets per direction against nft counters, kernel drop metrics.
 # Prints one line per check and "monitoring: N passed, M failed".
 
 if [ -z "${BASH_VERSION:-}" ]; then
@@ -365,6 +369,246 @@ sec_nattrace()
 	lab_end
 }
 
+# ---- --peer against `mtuprobe serve`, and a live capture ------------------------------------
+
+SERVE_PID=
+
+peer_ready()
+{
+	local p
+	for p in 20548 20549; do
+		lab_x server ss -lnu | grep -q ":$p " || return 1
+	done
+	lab_x server ss -lnt | grep -q ':20548 '
+}
+
+# serve: `mtuprobe serve` on UDP and TCP ports 20548 and 20549 in the server node.
+serve()
+{
+	lab_bg server serve "$BUILD_DIR/mtuprobe" serve -p 20548 -p 20549 || return
+	SERVE_PID=$LAB_LAST_PID
+	lab_wait "mtuprobe serve" 10 peer_ready
+}
+
+unserve()
+{
+	[ -n "$SERVE_PID" ] || return 0
+	kill -TERM "$SERVE_PID" 2>/dev/null
+	wait "$SERVE_PID" 2>/dev/null
+	SERVE_PID=
+}
+
+# absent NAME FILE: no sample of NAME (a value not known is left out, never written as 0).
+absent()
+{
+	local got
+	got=$($PROMPARSE get "$2" "$1" 2>/dev/null) && why "$1 present ($got), want absent"
+	return 0
+}
+
+# The chain with bottleneck link MTU 1400 and, on r2, a route MTU of REV_MTU towards the
+# client's network: the forward path allows 1400, the reverse 1360.
+REV_MTU=1380
+chain_asym()
+{
+	topo_chain pmtud mtu=1400 || return
+	lab_route r2 10.0.1.0/24 10.0.2.1 mtu "$REV_MTU"
+}
+
+P2="--peer-port 20548 --peer-port 20549"
+
+# peer_lab NAME TOPO ARGS...: build the lab and start the responder in it.
+peer_lab()
+{
+	build "$@" || return
+	serve && return
+	bad "mtuprobe serve -p 20548 -p 20549" "$(tail -n 1 "$LAB_TMP/serve.log")"
+	lab_end
+	return 1
+}
+
+sec_peer_chain()
+{
+	local f s l
+	peer_lab "chain/pmtud mtu 1400, route MTU $REV_MTU back, mtuprobe serve" chain_asym || return
+	s=$TOPO_SERVER4
+	l=("target=$s" family=4 method=peer)
+	f=$T/pp.prom
+	labp client "$f" mtuprobe --format prometheus --peer -4 "$s"
+	check "mtuprobe --peer: metrics parse, labels method=peer family=4, exit 1 (asymmetric)" \
+		eval 'rc_is 1 "$f" && parses "$f" && is pathdiag_mtuprobe_exit_status 1 "$f" "${l[@]}"'
+	check "mtuprobe --peer: path_mtu_bytes forward $TOPO_MTU (link), reverse $REV_MTU (route)" \
+		eval 'is pathdiag_mtuprobe_path_mtu_bytes "$TOPO_MTU" "$f" "${l[@]}" direction=forward &&
+			is pathdiag_mtuprobe_path_mtu_bytes "$REV_MTU" "$f" "${l[@]}" direction=reverse'
+	# The forward search's ICMP errors leave the client's kernel a PMTU of 1400 towards the
+	# server, so its SYN carries MSS 1400 - 40 although its link is 1500; nothing on the
+	# chain clamps it (sent and arrived agree).
+	check "mtuprobe --peer: no NAT (peer_nat 0), MSS $((TOPO_MTU - 40)) sent and arrived, not clamped" \
+		eval 'is pathdiag_mtuprobe_peer_nat 0 "$f" "${l[@]}" &&
+			is pathdiag_mtuprobe_peer_mss_sent_bytes $((TOPO_MTU - 40)) "$f" &&
+			is pathdiag_mtuprobe_peer_mss_seen_bytes $((TOPO_MTU - 40)) "$f" &&
+			is pathdiag_mtuprobe_peer_mss_clamped 0 "$f"'
+	labp client "$T/pn" mtuprobe --format nagios --peer -4 "$s"
+	check "mtuprobe --peer nagios: WARNING, pmtu=$REV_MTU, pmtu_forward=$TOPO_MTU, pmtu_reverse=$REV_MTU" \
+		eval 'rc_is 1 "$T/pn" &&
+			nagios_line "$T/pn" "MTUPROBE WARNING - path MTU $REV_MTU to $s (forward $TOPO_MTU, reverse $REV_MTU)" &&
+			nagios_line "$T/pn" "| pmtu=${REV_MTU}B;;;0; pmtu_forward=${TOPO_MTU}B;;;0; pmtu_reverse=${REV_MTU}B;;;0;"'
+
+	# nattrace --peer with no NAT: the responder saw 10.0.1.2 and its port on both.
+	f=$T/np.prom
+	labp client "$f" nattrace --format prometheus --peer $P2 -4 "$s"
+	l=("target=$s" family=4 method=peer)
+	check "nattrace --peer, no NAT: parse, exit 0, nat_detected 0, port kept, both answered" \
+		eval 'rc_is 0 "$f" && parses "$f" && is pathdiag_nattrace_exit_status 0 "$f" "${l[@]}" &&
+			is pathdiag_nattrace_nat_detected 0 "$f" "${l[@]}" &&
+			is pathdiag_nattrace_nat_port_preserved 1 "$f" &&
+			is pathdiag_nattrace_carrier_grade_nat 0 "$f" &&
+			is pathdiag_nattrace_peer_endpoints_answered 2 "$f"'
+	check "nattrace --peer, no NAT: no nat_mapping series (no mapping to classify)" \
+		absent pathdiag_nattrace_nat_mapping "$f"
+	labp client "$T/nn" nattrace --format nagios --peer $P2 -4 "$s"
+	check "nattrace --peer nagios, no NAT: OK 'no NAT toward $s', nat=0 cgn=0 answered=2" \
+		eval 'rc_is 0 "$T/nn" && nagios_line "$T/nn" "NATTRACE OK - no NAT toward $s" &&
+			nagios_line "$T/nn" "| nat=0;;;0;1 cgn=0;;;0;1 answered=2;;;0;"'
+	unserve
+	lab_end
+}
+
+# topo nat (home masquerades 192.168.1.2 to 203.0.113.2), home clamping the TCP MSS to 1360.
+NAT_MSS=1360
+nat_clamp()
+{
+	topo_nat || return
+	lab_nft home pdl_mss <<-EOF
+	chain forward {
+		type filter hook forward priority mangle; policy accept;
+		tcp flags syn tcp option maxseg size set $NAT_MSS
+	}
+	EOF
+}
+
+sec_peer_nat()
+{
+	local f s l
+	peer_lab "nat (masquerade) with MSS clamp $NAT_MSS, mtuprobe serve" nat_clamp || return
+	s=$TOPO_SERVER4
+	l=("target=$s" family=4 method=peer)
+	f=$T/ppn.prom
+	labp client "$f" mtuprobe --format prometheus --peer -4 "$s"
+	check "mtuprobe --peer NAT: parse; forward and reverse 1500 (every link 1500)" \
+		eval 'parses "$f" && is pathdiag_mtuprobe_path_mtu_bytes 1500 "$f" "${l[@]}" direction=forward &&
+			is pathdiag_mtuprobe_path_mtu_bytes 1500 "$f" "${l[@]}" direction=reverse'
+	check "mtuprobe --peer NAT: peer_nat 1, MSS 1460 sent, $NAT_MSS arrived, clamped 1" \
+		eval 'is pathdiag_mtuprobe_peer_nat 1 "$f" "${l[@]}" &&
+			is pathdiag_mtuprobe_peer_mss_sent_bytes 1460 "$f" &&
+			is pathdiag_mtuprobe_peer_mss_seen_bytes "$NAT_MSS" "$f" &&
+			is pathdiag_mtuprobe_peer_mss_clamped 1 "$f"'
+	labp client "$T/pn" mtuprobe --format nagios --peer -4 "$s"
+	check "mtuprobe --peer NAT nagios: pmtu=1500 pmtu_forward=1500 pmtu_reverse=1500" \
+		eval 'nagios_line "$T/pn" "path MTU 1500 to $s (forward 1500, reverse 1500)" &&
+			nagios_line "$T/pn" "| pmtu=1500B;;;0; pmtu_forward=1500B;;;0; pmtu_reverse=1500B;;;0;"'
+
+	# Plain masquerade keeps a free source port and gives one socket the same mapping for
+	# every destination: two ports of one address tell EIM or ADM, not which.
+	f=$T/npn.prom
+	labp client "$f" nattrace --format prometheus --peer $P2 -4 "$s"
+	check "nattrace --peer NAT: parse, nat_detected 1, port preserved, both answered" \
+		eval 'parses "$f" && is pathdiag_nattrace_nat_detected 1 "$f" "${l[@]}" &&
+			is pathdiag_nattrace_nat_port_preserved 1 "$f" "${l[@]}" &&
+			is pathdiag_nattrace_peer_endpoints_answered 2 "$f"'
+	check "nattrace --peer NAT: nat_mapping{mapping=endpoint-independent-or-address-dependent} 1" \
+		is pathdiag_nattrace_nat_mapping 1 "$f" "${l[@]}" \
+		mapping=endpoint-independent-or-address-dependent
+	# One NAT, no shared-space hop: carrier grade is not concluded either way.
+	check "nattrace --peer NAT: carrier_grade_nat absent (not known with one NAT)" \
+		absent pathdiag_nattrace_carrier_grade_nat "$f"
+	labp client "$T/nn" nattrace --format nagios --peer $P2 -4 "$s"
+	check "nattrace --peer NAT nagios: 'NAT toward $s (endpoint-independent-or-...)' nat=1 cgn=U" \
+		eval 'nagios_line "$T/nn" "- NAT toward $s (endpoint-independent-or-address-dependent)" &&
+			nagios_line "$T/nn" "| nat=1;;;0;1 cgn=U;;;0;1 answered=2;;;0;"'
+	unserve
+	lab_end
+}
+
+# tunsniff -i on the VXLAN underlay veth for LIVE_G seconds while pings cross the tunnel;
+# nft counters in node a count the VXLAN packets a sent and received.
+LIVE_G=4
+LIVE_PINGS=7
+vxlan_counted()
+{
+	topo_vxlan || return
+	lab_nft a pdl_cnt <<-'EOF'
+	counter vx_out {}
+	counter vx_in {}
+	chain out {
+		type filter hook output priority filter; policy accept;
+		oifname "b" udp dport 4789 counter name "vx_out"
+	}
+	chain in {
+		type filter hook input priority filter; policy accept;
+		iifname "b" udp dport 4789 counter name "vx_in"
+	}
+	EOF
+}
+
+tsn_open()
+{
+	local p
+	p=$(pgrep -P "$1" -x tunsniff) || return 1
+	grep -q '^CapEff:[[:space:]]*0*$' "/proc/$p/status"
+}
+
+t_live_counts()
+{
+	local f=$1 out in
+	out=$(lab_nft_counter a inet pdl_cnt vx_out)
+	in=$(lab_nft_counter a inet pdl_cnt vx_in)
+	[ "$out" = "$LIVE_PINGS" ] && [ "$in" = "$LIVE_PINGS" ] ||
+		{ why "nft counted $out out, $in in; $LIVE_PINGS pings were sent"; return; }
+	is pathdiag_tunsniff_tunnel_packets "$out" "$f" kind=vxlan from="$TOPO_A4" to="$TOPO_B4" &&
+		is pathdiag_tunsniff_tunnel_packets "$in" "$f" kind=vxlan from="$TOPO_B4" \
+			to="$TOPO_A4" &&
+		is pathdiag_tunsniff_frames $((out + in)) "$f" capture=b &&
+		is pathdiag_tunsniff_source_frames $((out + in)) "$f" source=b
+}
+
+t_live_drops()
+{
+	local f=$1 rcv
+	is pathdiag_tunsniff_source_kernel_dropped 0 "$f" capture=b source=b &&
+		is pathdiag_tunsniff_source_interface_dropped 0 "$f" source=b || return
+	rcv=$($PROMPARSE get "$f" pathdiag_tunsniff_source_kernel_received source=b 2>&1) ||
+		{ why "$rcv"; return; }
+	[ "${rcv%.*}" -ge $((2 * LIVE_PINGS)) ] || why "kernel_received $rcv below $((2 * LIVE_PINGS))"
+}
+
+sec_tunsniff_live()
+{
+	local f=$T/live.prom p t0 t1
+	build "vxlan with nft counters on a" vxlan_counted || return
+	t0=$(date +%s)
+	lab_bg a tsn sh -c '"$@" >"$0"; echo $? >"$0.rc"' "$f" "$BUILD_DIR/tunsniff" \
+		--format prometheus -i b -G "$LIVE_G" udp port 4789
+	p=$LAB_LAST_PID
+	if lab_wait "tunsniff ready" 10 tsn_open "$p"; then
+		lab_x a ping -c "$LIVE_PINGS" -i 0.1 -W 1 "$TOPO_VX_B4" >/dev/null ||
+			bad "ping across vx42" "lost pings"
+	fi
+	wait "$p" 2>/dev/null
+	# shellcheck disable=SC2034 # read in the check's eval
+	t1=$(date +%s)
+	RC=$(cat "$f.rc" 2>/dev/null)
+	check "tunsniff -i b -G $LIVE_G: exit 0 after about $LIVE_G s, metrics parse" \
+		eval 'rc_is 0 "$LAB_TMP/tsn" && parses "$f" &&
+			[ $((t1 - t0)) -ge "$LIVE_G" ] && [ $((t1 - t0)) -le $((LIVE_G + 3)) ] ||
+			why "took $((t1 - t0)) s"'
+	check "tunsniff live: tunnel packets per direction and frames equal the nft counters" \
+		t_live_counts "$f"
+	check "tunsniff live: source_kernel_dropped 0, interface_dropped 0, received >= sent" \
+		t_live_drops "$f"
+	lab_end
+}
+
 main()
 {
 	local t0
@@ -381,6 +625,9 @@ main()
 			lab_sweep_stale
 			sec_mtuprobe
 			sec_nattrace
+			sec_peer_chain
+			sec_peer_nat
+			sec_tunsniff_live
 		fi
 		;;
 	esac

@@ -210,6 +210,9 @@ static void prom_peer(const struct mtuprobe_result *r, const struct tool_labels 
 	tool_prom_gauge(out, P "peer_nat", "1 when the responder saw another address or port "
 			"than this host sent from (NAT), else 0.", base, pr->nat);
 	if (pr->mss_measured) {
+		tool_prom_gauge(out, P "peer_mss_sent_bytes", "TCP MSS our SYN carried: the "
+				"path MTU the socket had minus the headers, derived.", base,
+				pr->mss_sent);
 		tool_prom_gauge(out, P "peer_mss_seen_bytes", "TCP MSS that arrived at the "
 				"responder, measured.", base, pr->mss_seen);
 		tool_prom_gauge(out, P "peer_mss_clamped", "1 when a middlebox lowered the "

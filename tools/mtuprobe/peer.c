@@ -246,6 +246,16 @@ static int wait_fd(int fd, short events, int ms)
 	return rc;
 }
 
+/* The MSS a SYN carries over a path of this MTU: MTU minus the IP and TCP
+ * headers (RFC 879, RFC 8200 section 8.3). */
+static void mss_from_mtu(struct mtuprobe_peer *pr, unsigned mtu, int family)
+{
+	unsigned hdr = family == 6 ? 60 : 40;
+
+	pr->mss_mtu = mtu;
+	pr->mss_sent = mtu > hdr ? mtu - hdr : 0;
+}
+
 static void mss_report(const struct sockaddr_storage *dst, struct mtuprobe_result *res)
 {
 	struct mtuprobe_peer *pr = &res->peer;
@@ -253,10 +263,10 @@ static void mss_report(const struct sockaddr_storage *dst, struct mtuprobe_resul
 	struct pd_peer_msg m;
 	uint8_t buf[256];
 	size_t got = 0;
-	int fd, e = 0;
-	socklen_t elen = sizeof(e);
+	int fd, e = 0, mtu = 0;
+	socklen_t elen = sizeof(e), mlen = sizeof(mtu);
 
-	pr->mss_sent = res->local_mtu > 60 ? res->local_mtu - (res->family == 6 ? 60 : 40) : 0;
+	mss_from_mtu(pr, res->local_mtu, res->family);
 	if (!(st.info.caps & PD_PEER_CAP_TCP_MSS) || !st.info.tcp_port) {
 		snprintf(pr->mss_error, sizeof(pr->mss_error), "the responder has no TCP port");
 		return;
@@ -277,6 +287,12 @@ static void mss_report(const struct sockaddr_storage *dst, struct mtuprobe_resul
 			 st.info.tcp_port, e ? strerror(e) : "no connection");
 		goto out;
 	}
+	/* The SYN's MSS came from the route as it was at connect time, which
+	 * includes the PMTU the forward search's ICMP errors taught the kernel. */
+	if (getsockopt(fd, res->family == 6 ? IPPROTO_IPV6 : IPPROTO_IP,
+		       res->family == 6 ? IPV6_MTU : IP_MTU, &mtu, &mlen) == 0 && mtu > 0 &&
+	    (unsigned)mtu < pr->mss_mtu)
+		mss_from_mtu(pr, (unsigned)mtu, res->family);
 	while (got < sizeof(buf) && wait_fd(fd, POLLIN, TCP_WAIT_MS) > 0) {
 		ssize_t n = read(fd, buf + got, sizeof(buf) - got);
 

@@ -43,6 +43,9 @@ struct mtuprobe_peer {
 	bool mss_measured;
 	unsigned mss_sent, mss_seen;
 	bool mss_clamped;
+	/* The MTU mss_sent was derived from: the connected socket's path MTU
+	 * (a PMTU the forward search taught the kernel), else the local MTU. */
+	unsigned mss_mtu;
 	char mss_error[128];
 
 	/* Reverse path: HOST -> here. */

@@ -49,8 +49,8 @@ void mtuprobe_peer_conclude(struct mtuprobe_result *res)
 		    p->nat ? p->seen_address : "translated");
 	}
 	if (p->mss_measured && p->mss_clamped) {
-		snprintf(ev, sizeof(ev), "SYN sent with MSS %u (derived from local MTU %u), "
-			 "received with MSS %u", p->mss_sent, res->local_mtu, p->mss_seen);
+		snprintf(ev, sizeof(ev), "SYN sent with MSS %u (derived from path MTU %u), "
+			 "received with MSS %u", p->mss_sent, p->mss_mtu, p->mss_seen);
 		add(res, "mss-clamped", PD_SEV_INFO, ev,
 		    "something on the path clamps the TCP MSS to %u", p->mss_seen);
 	}
@@ -136,8 +136,8 @@ void mtuprobe_peer_text(const struct mtuprobe_result *r, struct tool_out *out)
 			p->seen_address, p->seen_port, p->local_address, p->local_port,
 			p->nat ? ": NAT" : "");
 	if (p->mss_measured)
-		tool_out_printf(out, "  TCP MSS:    %u sent (derived from local MTU %u), %u arrived "
-				"(measured)%s\n", p->mss_sent, r->local_mtu, p->mss_seen,
+		tool_out_printf(out, "  TCP MSS:    %u sent (derived from path MTU %u), %u arrived "
+				"(measured)%s\n", p->mss_sent, p->mss_mtu, p->mss_seen,
 				p->mss_clamped ? ": clamped on the way" : "");
 	else
 		tool_out_printf(out, "  TCP MSS:    unknown: %s\n", p->mss_error);
