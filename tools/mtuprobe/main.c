@@ -84,22 +84,6 @@ void mtuprobe_result_init(struct mtuprobe_result *res)
 	res->local_mtu_source = "default";
 }
 
-/* A whole number in [lo, hi]; anything else is a usage error. */
-static int number(const struct tool_ctx *ctx, const char *name, const char *arg, unsigned lo,
-		  unsigned hi, unsigned *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (errno || end == arg || *end || arg[0] == '-' || v < lo || v > hi)
-		return tool_usage_error(ctx, "%s '%s' is not a number from %u to %u", name, arg,
-					lo, hi);
-	*out = (unsigned)v;
-	return 0;
-}
-
 static int on_opt(struct tool_ctx *ctx, const struct tool_opt *o, const char *arg)
 {
 	struct mtuprobe_opts *m = &options;
@@ -124,20 +108,20 @@ static int on_opt(struct tool_ctx *ctx, const struct tool_opt *o, const char *ar
 			return tool_usage_error(ctx, "unknown method '%s' (icmp, udp or tcp)", arg);
 		break;
 	case OPT_PORT:
-		rc = number(ctx, "port", arg, 1, 65535, &v);
+		rc = tool_parse_uint(ctx, "port", arg, 1, 65535, &v);
 		m->port = (uint16_t)v;
 		break;
 	case OPT_MIN:
-		rc = number(ctx, "--min", arg, 68, 65535, &m->min_size);
+		rc = tool_parse_uint(ctx, "--min", arg, 68, 65535, &m->min_size);
 		break;
 	case OPT_MAX:
-		rc = number(ctx, "--max", arg, 68, 65535, &m->max_size);
+		rc = tool_parse_uint(ctx, "--max", arg, 68, 65535, &m->max_size);
 		break;
 	case OPT_TRIES:
-		rc = number(ctx, "--tries", arg, 1, PD_SEARCH_TRIES_MAX, &m->tries);
+		rc = tool_parse_uint(ctx, "--tries", arg, 1, PD_SEARCH_TRIES_MAX, &m->tries);
 		break;
 	case OPT_ROUNDS:
-		rc = number(ctx, "--rounds", arg, 2, PD_SEARCH_MAX_ROUNDS, &m->max_rounds);
+		rc = tool_parse_uint(ctx, "--rounds", arg, 2, PD_SEARCH_MAX_ROUNDS, &m->max_rounds);
 		break;
 	case OPT_IFACE:
 		m->device = arg;
@@ -152,7 +136,7 @@ static int on_opt(struct tool_ctx *ctx, const struct tool_opt *o, const char *ar
 		m->encap_spec[m->nencap++] = arg;
 		break;
 	case OPT_EXPECT:
-		rc = number(ctx, "--expect-mtu", arg, 68, 65535, &m->expect_mtu);
+		rc = tool_parse_uint(ctx, "--expect-mtu", arg, 68, 65535, &m->expect_mtu);
 		break;
 	case OPT_PEER:
 		m->peer = true;
@@ -164,13 +148,13 @@ static int on_opt(struct tool_ctx *ctx, const struct tool_opt *o, const char *ar
 		m->hops = true;
 		break;
 	case OPT_MAX_HOPS:
-		rc = number(ctx, "--max-hops", arg, 1, PD_HOPS_MAX_TTL, &m->max_hops);
+		rc = tool_parse_uint(ctx, "--max-hops", arg, 1, PD_HOPS_MAX_TTL, &m->max_hops);
 		break;
 	case OPT_WARN_MTU:
-		rc = number(ctx, "--warn-mtu", arg, 68, 65535, &m->warn_mtu);
+		rc = tool_parse_uint(ctx, "--warn-mtu", arg, 68, 65535, &m->warn_mtu);
 		break;
 	case OPT_CRIT_MTU:
-		rc = number(ctx, "--crit-mtu", arg, 68, 65535, &m->crit_mtu);
+		rc = tool_parse_uint(ctx, "--crit-mtu", arg, 68, 65535, &m->crit_mtu);
 		break;
 	}
 	return rc;
