@@ -41,7 +41,8 @@ for tc in mtuprobe "mtuprobe serve" "mtuprobe tunnel" tunsniff "tunsniff correla
 	if [ -z "${2:-}" ]; then
 		cw=$("$B/$1" --help | sed -n '/^Commands/,/^$/p' | awk 'NR > 1 && /^  [a-z]/ {print $1}' | sort | tr '\n' ' ')
 		cg=$(_pathdiag_cmds "$1" | tr ' ' '\n' | sort | tr '\n' ' ')
-		[ "$cw" = "$cg" ] && ok "$1: commands $cw" || bad "$1 commands" "help '$cw', completion '$cg'"
+		[ -n "$cw" ] && [ "$cw" = "$cg" ] && ok "$1: commands $cw" ||
+			bad "$1 commands" "help '$cw', completion '$cg'"
 	fi
 done
 

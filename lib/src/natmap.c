@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <pathdiag/natmap.h>
+#include <pathdiag/natpath.h>
 
 static bool known_family(const struct pd_peer_addr *a)
 {
@@ -24,19 +25,20 @@ static bool endpoint_equal(const struct pd_peer_addr *a, const struct pd_peer_ad
 	return pd_natmap_addr_equal(a, b) && a->port == b->port;
 }
 
+/* Both on pd_natpath_scope, the one classification of address space. */
 bool pd_natmap_addr_shared(const struct pd_peer_addr *a)
 {
-	return a && a->family == 4 && a->addr[0] == 100 && (a->addr[1] & 0xc0) == 64;
+	return a && a->family == 4 && pd_natpath_scope(4, a->addr) == PD_NATPATH_SHARED;
 }
 
 bool pd_natmap_addr_private(const struct pd_peer_addr *a)
 {
-	if (!a)
+	enum pd_natpath_scope s;
+
+	if (!a || (a->family != 4 && a->family != 6))
 		return false;
-	if (a->family == 4)
-		return a->addr[0] == 10 || (a->addr[0] == 172 && (a->addr[1] & 0xf0) == 16) ||
-		       (a->addr[0] == 192 && a->addr[1] == 168);
-	return a->family == 6 && (a->addr[0] & 0xfe) == 0xfc;
+	s = pd_natpath_scope(a->family, a->addr);
+	return s == PD_NATPATH_PRIVATE || s == PD_NATPATH_ULA;
 }
 
 const char *pd_natmap_mapping_name(enum pd_natmap_mapping m)

@@ -94,21 +94,24 @@ int nl_msg_errno(const uint8_t *buf, const struct nlmsghdr *nlh, int *errnum,
 	return PD_OK;
 }
 
-int nl_find_reply(const uint8_t *buf, size_t len, uint16_t want,
-		  int (*errmap)(int e, struct pd_error *err), const struct nlmsghdr **out,
-		  struct pd_error *err)
+int nl_walk_msgs(const uint8_t *buf, size_t len, uint16_t want, nl_msg_fn fn, void *ctx,
+		 int (*errmap)(int e, struct pd_error *err), const struct nlmsghdr **done,
+		 struct pd_error *err)
 {
 	const struct nlmsghdr *nlh;
 	size_t off = 0;
 	int rc, e;
 
+	*done = NULL;
 	rc = nl_check_buf(buf, len, err);
 	if (rc < 0)
 		return rc;
 	while ((rc = nl_next_msg(buf, len, &off, &nlh, err)) > 0) {
 		if (nlh->nlmsg_type == want) {
-			*out = nlh;
-			return PD_OK;
+			rc = fn(buf, nlh, ctx, err);
+			if (rc)
+				return rc < 0 ? rc : PD_OK;
+			continue;
 		}
 		switch (nlh->nlmsg_type) {
 		case NLMSG_NOOP:
@@ -121,15 +124,42 @@ int nl_find_reply(const uint8_t *buf, size_t len, uint16_t want,
 				continue; /* an ack */
 			return errmap(e, err);
 		case NLMSG_DONE:
-			return pd_fail(err, PD_ERR_NOTFOUND, nl_off(buf, nlh),
-				       "reply ends before the answer");
+			*done = nlh;
+			return PD_OK;
 		default:
 			return pd_fail(err, PD_ERR_MALFORMED, nl_off(buf, nlh),
 				       "unexpected message type in a netlink reply");
 		}
 	}
+	return rc;
+}
+
+/* nl_find_reply's callback: keep the first message and stop. */
+static int keep_first(const uint8_t *buf, const struct nlmsghdr *nlh, void *ctx,
+		      struct pd_error *err)
+{
+	(void)buf;
+	(void)err;
+	*(const struct nlmsghdr **)ctx = nlh;
+	return 1;
+}
+
+int nl_find_reply(const uint8_t *buf, size_t len, uint16_t want,
+		  int (*errmap)(int e, struct pd_error *err), const struct nlmsghdr **out,
+		  struct pd_error *err)
+{
+	const struct nlmsghdr *found = NULL, *done;
+	int rc = nl_walk_msgs(buf, len, want, keep_first, &found, errmap, &done, err);
+
 	if (rc < 0)
 		return rc;
+	if (found) {
+		*out = found;
+		return PD_OK;
+	}
+	if (done)
+		return pd_fail(err, PD_ERR_NOTFOUND, nl_off(buf, done),
+			       "reply ends before the answer");
 	return pd_fail(err, PD_ERR_TRUNCATED, len, "no answer message in the netlink reply");
 }
 

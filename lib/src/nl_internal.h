@@ -57,6 +57,19 @@ int nl_next_msg(const uint8_t *buf, size_t len, size_t *off, const struct nlmsgh
 
 /* An NLMSG_ERROR message: *errnum = the positive errno it carries, 0 for an
  * acknowledgement. */
+/* Called for each message of the wanted type: < 0 an error, 0 go on, > 0
+ * stop (the walk then returns PD_OK). */
+typedef int (*nl_msg_fn)(const uint8_t *buf, const struct nlmsghdr *nlh, void *ctx,
+			 struct pd_error *err);
+
+/* Walk the messages of a reply or dump in buf: fn for each of type `want`;
+ * NOOPs and acks skipped; an error message becomes errmap(errno); any other
+ * type is PD_ERR_MALFORMED.  *done is the NLMSG_DONE that ended the walk, or
+ * NULL when fn stopped it or buf ran out first. */
+int nl_walk_msgs(const uint8_t *buf, size_t len, uint16_t want, nl_msg_fn fn, void *ctx,
+		 int (*errmap)(int e, struct pd_error *err), const struct nlmsghdr **done,
+		 struct pd_error *err);
+
 /* The one reply message of type `want` in buf, for requests answered by a
  * single message (RTM_GETLINK, RTM_GETROUTE): NOOPs and acks are skipped,
  * an error message becomes errmap(errno), anything else is PD_ERR_MALFORMED

@@ -263,43 +263,12 @@ static int dump_errno(int e, struct pd_error *err)
 
 /* Walk a dump reply: fn for each message of type `want`; stops at
  * NLMSG_DONE. */
-static int walk_dump(const uint8_t *buf, size_t len, uint16_t want,
-		     int (*fn)(const uint8_t *buf, const struct nlmsghdr *nlh, void *ctx,
-			       struct pd_error *err),
-		     void *ctx, struct pd_error *err)
+static int walk_dump(const uint8_t *buf, size_t len, uint16_t want, nl_msg_fn fn, void *ctx,
+		     struct pd_error *err)
 {
-	const struct nlmsghdr *nlh;
-	size_t off = 0;
-	int rc, e;
+	const struct nlmsghdr *done;
 
-	rc = nl_check_buf(buf, len, err);
-	if (rc < 0)
-		return rc;
-	while ((rc = nl_next_msg(buf, len, &off, &nlh, err)) > 0) {
-		if (nlh->nlmsg_type == want) {
-			rc = fn(buf, nlh, ctx, err);
-			if (rc < 0)
-				return rc;
-			continue;
-		}
-		switch (nlh->nlmsg_type) {
-		case NLMSG_NOOP:
-			continue;
-		case NLMSG_DONE:
-			return PD_OK;
-		case NLMSG_ERROR:
-			rc = nl_msg_errno(buf, nlh, &e, err);
-			if (rc < 0)
-				return rc;
-			if (e == 0)
-				continue;
-			return dump_errno(e, err);
-		default:
-			return pd_fail(err, PD_ERR_MALFORMED, nl_off(buf, nlh),
-				       "unexpected message type in a netlink dump");
-		}
-	}
-	return rc;
+	return nl_walk_msgs(buf, len, want, fn, ctx, dump_errno, &done, err);
 }
 
 struct rules_ctx {

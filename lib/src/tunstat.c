@@ -635,13 +635,19 @@ static uint32_t seq_max(uint32_t a, uint32_t b)
 
 /* The flow of tunnel t between (src, sport) and (dst, dport); *side is the
  * sender's index.  Created when new, NULL when the table is full. */
+/* Flows are found like tunnels: an open-addressing table keyed by the
+ * tunnel and both endpoints, the same both ways. */
+#define FLOW_MASK (PD_TS_FLOW_SLOTS - 1)
+
 static struct pd_ts_flow *flow_get(struct pd_tunstat *st, int t, int fam, const uint8_t *src,
 				   uint16_t sport, const uint8_t *dst, uint16_t dport, int *side)
 {
+	unsigned h = slot_of(ep_hash(src, sport) + ep_hash(dst, dport) + (uint64_t)t * 1021 +
+			     (uint64_t)fam) & FLOW_MASK;
 	struct pd_ts_flow *f;
 
-	for (unsigned i = 0; i < st->nflows; i++) {
-		f = &st->flow[i];
+	for (; st->by_flow[h]; h = (h + 1) & FLOW_MASK) {
+		f = &st->flow[st->by_flow[h] - 1];
 		if (f->tunnel != t || f->family != fam)
 			continue;
 		for (int s = 0; s < 2; s++)
@@ -656,6 +662,7 @@ static struct pd_ts_flow *flow_get(struct pd_tunstat *st, int t, int fam, const 
 		return NULL;
 	}
 	f = &st->flow[st->nflows++];
+	st->by_flow[h] = (uint8_t)st->nflows;
 	memset(f, 0, sizeof(*f));
 	f->tunnel = t;
 	f->family = fam;

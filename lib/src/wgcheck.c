@@ -331,7 +331,6 @@ static void check_mtu(struct ctx *c)
 		    "so a peer left at a larger MTU loses large packets in one direction only.");
 		say(f->fix, sizeof(f->fix), "MTU = %u", best);
 		set_fix(f, PD_WGK_FIX_NONE, 0);
-		f->fix_kind = PD_WGK_FIX_NONE;
 	}
 }
 
@@ -397,14 +396,13 @@ static int peer_sends_all(const struct ctx *c, size_t j, unsigned *fam_mask)
 	return mine;
 }
 
-static void mss_fix(const struct ctx *c, bool v4, bool v6, char *buf, size_t len)
+static void mss_fix(bool v4, bool v6, char *buf, size_t len)
 {
 	static const char rule[] = "-t mangle %s FORWARD -o %%i -p tcp --tcp-flags SYN,RST SYN "
 				   "-j TCPMSS --clamp-mss-to-pmtu";
 	char r[160];
 	size_t o = 0;
 
-	(void)c;
 	buf[0] = '\0';
 	for (int k = 0; k < 2; k++) {
 		const char *prog = k ? "ip6tables" : "iptables";
@@ -498,7 +496,7 @@ static void check_mss(struct ctx *c)
 			    "leaves for TCP over IPv%d (%u)", w->set_mss, c->eff_mtu,
 			    w->family == 6 ? 6 : 4, pd_ovh_mss(c->eff_mtu, w->family == 6 ? 6 : 4));
 			say(f->why, sizeof(f->why), "Segments of that size do not fit the tunnel.");
-			mss_fix(c, w->family != 6, w->family == 6, f->fix, sizeof(f->fix));
+			mss_fix(w->family != 6, w->family == 6, f->fix, sizeof(f->fix));
 			set_fix(f, PD_WGK_FIX_NONE, 0);
 			continue;
 		}
@@ -519,7 +517,7 @@ static void check_mss(struct ctx *c)
 		say(f->why, sizeof(f->why), "Hosts behind it (containers, LAN clients, the far "
 		    "side) announce an MSS from their own 1500-byte links, so full-size segments "
 		    "meet the smaller tunnel and stall when PMTUD fails.");
-		mss_fix(c, fam_need & 1u, fam_need & 2u, f->fix, sizeof(f->fix));
+		mss_fix(fam_need & 1u, fam_need & 2u, f->fix, sizeof(f->fix));
 		set_fix(f, PD_WGK_FIX_INSERT, iface_insert_line(cfg));
 		return;
 	}
@@ -540,7 +538,7 @@ static void check_mss(struct ctx *c)
 			say(f->why, sizeof(f->why), "--clamp-mss-to-pmtu clamps to the MTU of the "
 			    "route a SYN leaves by, so only SYNs leaving through the tunnel get the "
 			    "tunnel's MSS.");
-			mss_fix(c, w->family != 6, w->family == 6, f->fix, sizeof(f->fix));
+			mss_fix(w->family != 6, w->family == 6, f->fix, sizeof(f->fix));
 			set_fix(f, PD_WGK_FIX_INSERT, c->hook[bad[k]]->line);
 		}
 		return;
@@ -551,7 +549,7 @@ static void check_mss(struct ctx *c)
 		    "clamped");
 		say(f->why, sizeof(f->why), "ip6tables and iptables are separate: IPv6 "
 		    "connections keep an MSS too large for the tunnel.");
-		mss_fix(c, false, true, f->fix, sizeof(f->fix));
+		mss_fix(false, true, f->fix, sizeof(f->fix));
 		set_fix(f, PD_WGK_FIX_INSERT, iface_insert_line(cfg));
 	}
 }

@@ -394,7 +394,7 @@ if [ -x "$mp" ]; then
 		err_is "mtuprobe: serve: option '\''--port'\'' needs a value; see '\''mtuprobe serve --help'\''"'
 	run "$mp" serve -p 0
 	check "mtuprobe serve -p 0" 'rc_is 3 && out_empty &&
-		err_is "mtuprobe: serve: port '\''0'\'' is not 1..65535; see '\''mtuprobe serve --help'\''"'
+		err_is "mtuprobe: serve: port '\''0'\'' is not a number from 1 to 65535; see '\''mtuprobe serve --help'\''"'
 	run "$mp" serve -4 extra
 	check "mtuprobe serve with an operand" 'rc_is 3 && out_empty &&
 		err_is "mtuprobe: serve: unexpected argument '\''extra'\''; see '\''mtuprobe serve --help'\''"'
@@ -524,7 +524,7 @@ for t in mtuprobe tunsniff nattrace; do
 	[ -x "$bin" ] || continue
 	run "$bin" --format yaml x
 	check "$t --format yaml" 'rc_is 3 && out_empty &&
-		err_is "$t: unknown --format '\''yaml'\'' (text, json, prometheus or nagios); see '\''$t --help'\''"'
+		err_is "$t: unknown --format '\''yaml'\'' (text, json, prometheus, nagios or sarif); see '\''$t --help'\''"'
 	run "$bin" --format
 	check "$t --format without a value" 'rc_is 3 && out_empty &&
 		err_is "$t: option '\''--format'\'' needs a value; see '\''$t --help'\''"'

@@ -356,9 +356,12 @@ t_watch_dnat_text()
 
 t_man_options()
 {
-	local o missing=
+	local o opts missing=
 	for cmd in conntrack watch; do
-		for o in $("$NT" "$cmd" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+		opts=$("$NT" "$cmd" --help) || { why "$cmd --help failed"; return; }
+		opts=$(grep -o -- '--[a-z][a-z-]*' <<<"$opts" | sort -u)
+		[ -n "$opts" ] || { why "$cmd --help lists no options"; return; }
+		for o in $opts; do
 			grep -qF -- "$(sed 's/-/\\-/g' <<<"$o")" "$ROOT/docs/nattrace.1" ||
 				missing="$missing $cmd:$o"
 		done

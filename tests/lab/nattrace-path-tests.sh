@@ -220,7 +220,7 @@ cgn_dscp()
 	lab_route cgn fd00:1::/64 fd00:64::2 || return
 	lab_route server default 203.0.113.2 || return
 	lab_route server default fd00:203::2 || return
-	lab_nft home pdl_dscp <<-'EOF'
+	lab_nft home pdl_dscp <<-'EOF' || return
 	chain forward {
 		type filter hook forward priority mangle; policy accept;
 		ip saddr 192.168.1.0/24 ip dscp set cs1

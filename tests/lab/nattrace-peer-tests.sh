@@ -257,13 +257,15 @@ lab_e()
 # Usage errors need no lab.
 usage_checks()
 {
-	local e
+	local e rc
 	e=$("$NATTRACE" --peer 2>&1)
+	rc=$?
 	check "usage: --peer without HOST" eval \
-		'[ "$e" = "nattrace: no HOST given; see '\''nattrace --help'\''" ] || why "said: $e"'
+		'[ "$rc" = 3 ] && [ "$e" = "nattrace: no HOST given; see '\''nattrace --help'\''" ] || why "exit $rc, said: $e"'
 	e=$("$NATTRACE" --hairpin 192.0.2.1 2>&1)
+	rc=$?
 	check "usage: --hairpin without --peer" eval \
-		'[ "$e" = "nattrace: --peer-port, --peer-addr and --hairpin need --peer; see '\''nattrace --help'\''" ] || why "said: $e"'
+		'[ "$rc" = 3 ] && [ "$e" = "nattrace: --peer-port, --peer-addr and --hairpin need --peer; see '\''nattrace --help'\''" ] || why "exit $rc, said: $e"'
 }
 
 main()

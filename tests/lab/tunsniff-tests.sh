@@ -446,8 +446,11 @@ t_mss_masq_proof()
 	local n
 	n=$(lab_nft_counter client ip pdl_nat masq)
 	[ "${n:-0}" -ge 1 ] || { why "masquerade counter '$n'"; return; }
-	n=$(tshark -r "$W/mss.pcap" -Y "ip.addr == $CTR4" 2>/dev/null | wc -l)
-	[ "$n" = 0 ] || why "$n frames on the tunnel carry the container's address $CTR4"
+	n=$(tshark -r "$W/mss.pcap" -T fields -e frame.number 2>/dev/null | wc -l)
+	[ "$n" -ge 1 ] || { why "no frames in the tunnel capture $W/mss.pcap"; return; }
+	n=$(tshark -r "$W/mss.pcap" -Y "ip.addr == $CTR4" 2>/dev/null) ||
+		{ why "tshark cannot read $W/mss.pcap"; return; }
+	[ -z "$n" ] || why "frames on the tunnel carry the container's address $CTR4: $n"
 }
 
 # t_mss_clamped: with the clamp the SYN on the tunnel carries MSS tunnel MTU - 40 (tshark) and

@@ -23,8 +23,7 @@ enum {
 
 static const struct tool_opt common_opts[] = {
 	{ "json", 0, NULL, "write one JSON document to standard output", OPT_JSON },
-	{ "format", 0, "FMT", "output format: text (default), json (as --json), prometheus "
-			      "(metrics) or nagios (plugin status line)", OPT_FORMAT },
+	{ "format", 0, "FMT", NULL /* format_help() */, OPT_FORMAT },
 	{ "quiet", 'q', NULL, "write nothing to standard output; the exit status tells",
 	  OPT_QUIET },
 	{ "help", 'h', NULL, "show this help and exit", OPT_HELP },
@@ -49,16 +48,6 @@ static int opt_val(const struct opt_set *s, size_t i)
 	return s->opts[i]->sname ? s->opts[i]->sname : (int)(256 + i);
 }
 
-/* Whether list has an option with o's long name. */
-static bool opt_named(const struct tool_opt *list, const struct tool_opt *o)
-{
-	for (; list && list->id; list++) {
-		if (o->lname && list->lname && !strcmp(o->lname, list->lname))
-			return true;
-	}
-	return false;
-}
-
 /* The options of first, then of second (either may be NULL), without
  * --version unless with_version; then the tables.  '+' in the short
  * options stops at the first operand, so a command's own options are its
@@ -73,10 +62,6 @@ static void opt_set_build(struct opt_set *s, const struct tool_opt *first,
 	s->n = 0;
 	for (k = 0; k < 2; k++) {
 		for (o = lists[k]; o && o->id && s->n < MAX_OPTS; o++) {
-			/* A command's own option of a common name (a local
-			 * --format) hides the common one. */
-			if (k == 1 && opt_named(first, o))
-				continue;
 			if (o->id != OPT_VERSION || with_version)
 				s->opts[s->n++] = o;
 		}
@@ -102,9 +87,52 @@ static void opt_set_build(struct opt_set *s, const struct tool_opt *first,
 	memset(&s->lopts[nl], 0, sizeof(s->lopts[nl]));
 }
 
-static void usage_opt_line(struct tool_out *out, const struct tool_opt *o)
+static const char *const format_names[] = {
+	[TOOL_FMT_TEXT] = "text",
+	[TOOL_FMT_JSON] = "json",
+	[TOOL_FMT_PROMETHEUS] = "prometheus",
+	[TOOL_FMT_NAGIOS] = "nagios",
+	[TOOL_FMT_SARIF] = "sarif",
+};
+
+/* What each format is, for the --format line of the help. */
+static const char *const format_notes[] = {
+	[TOOL_FMT_TEXT] = " (default)",
+	[TOOL_FMT_JSON] = " (as --json)",
+	[TOOL_FMT_PROMETHEUS] = " (metrics)",
+	[TOOL_FMT_NAGIOS] = " (plugin status line)",
+	[TOOL_FMT_SARIF] = " (SARIF 2.1.0 for code scanning)",
+};
+
+#define N_FORMATS (sizeof(format_names) / sizeof(format_names[0]))
+
+/* The --format help of a tool or command that renders the formats in the
+ * mask (0: text and json), so the help lists only what works there. */
+static void format_help(unsigned formats, char *buf, size_t size)
 {
-	char flags[64];
+	unsigned i, n = 0, total = 0;
+	size_t len;
+
+	if (!formats)
+		formats = TOOL_FMTS_BASIC;
+	for (i = 0; i < N_FORMATS; i++)
+		total += !!(formats & TOOL_FMT_BIT(i));
+	len = (size_t)snprintf(buf, size, "output format:");
+	for (i = 0; i < N_FORMATS && len < size; i++) {
+		if (!(formats & TOOL_FMT_BIT(i)))
+			continue;
+		n++;
+		len += (size_t)snprintf(buf + len, size - len, "%s %s%s",
+					n == 1 ? "" : n == total ? " or" : ",",
+					format_names[i], format_notes[i]);
+	}
+}
+
+static void usage_opt_line(struct tool_out *out, const struct tool_opt *o,
+			   unsigned formats)
+{
+	char flags[64], fhelp[200];
+	const char *help = o->help;
 
 	if (o->sname && o->lname)
 		snprintf(flags, sizeof(flags), "-%c, --%s%s%s", o->sname, o->lname,
@@ -115,20 +143,24 @@ static void usage_opt_line(struct tool_out *out, const struct tool_opt *o)
 	else
 		snprintf(flags, sizeof(flags), "    --%s%s%s", o->lname ? o->lname : "?",
 			 o->arg ? " " : "", o->arg ? o->arg : "");
-	tool_out_printf(out, "  %-22s %s\n", flags, o->help ? o->help : "");
+	if (o->id == OPT_FORMAT) {
+		format_help(formats, fhelp, sizeof(fhelp));
+		help = fhelp;
+	}
+	tool_out_printf(out, "  %-22s %s\n", flags, help ? help : "");
 }
 
 /* What tool and command help share: the options, the exit status, and
  * writing it all. */
 static int usage_finish(const struct tool_ctx *ctx, const struct opt_set *s,
-			struct tool_out *out)
+			unsigned formats, struct tool_out *out)
 {
 	size_t i;
 	int rc;
 
 	tool_out_printf(out, "\nOptions:\n");
 	for (i = 0; i < s->n; i++)
-		usage_opt_line(out, s->opts[i]);
+		usage_opt_line(out, s->opts[i], formats);
 	tool_out_printf(out,
 			"\nExit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad usage,\n"
 			"missing privileges, internal errors, output that cannot be written,\n"
@@ -157,7 +189,7 @@ static int usage(const struct tool_ctx *ctx, const struct opt_set *s)
 		tool_out_printf(&out, "Usage: %s %s [OPTIONS]%s%s\n", def->name, c->name,
 				c->operands ? " " : "", c->operands ? c->operands : "");
 		tool_out_printf(&out, "%s\n", c->description ? c->description : "");
-		return usage_finish(ctx, s, &out);
+		return usage_finish(ctx, s, c->formats, &out);
 	}
 	tool_out_printf(&out, "Usage: %s [OPTIONS]%s%s%s\n", def->name,
 			def->cmds && def->cmds[0].name ? " [COMMAND [ARGS...]]" : "",
@@ -179,7 +211,7 @@ static int usage(const struct tool_ctx *ctx, const struct opt_set *s)
 			tool_out_printf(&out, " %s\n", c->description ? c->description : "");
 		}
 	}
-	return usage_finish(ctx, s, &out);
+	return usage_finish(ctx, s, def->formats, &out);
 }
 
 static int version(const struct tool_ctx *ctx)
@@ -236,12 +268,6 @@ static int bad_option(const struct tool_ctx *ctx, const struct opt_set *s, const
 	return tool_usage_error(ctx, "unknown option '%.*s'", (int)namelen, elem);
 }
 
-static const char *const format_names[] = {
-	[TOOL_FMT_TEXT] = "text",
-	[TOOL_FMT_JSON] = "json",
-	[TOOL_FMT_PROMETHEUS] = "prometheus",
-	[TOOL_FMT_NAGIOS] = "nagios",
-};
 
 /* --format FMT or --json (fmt NULL): one output format per run; saying the
  * same twice is fine, two different ones are a usage error. */
@@ -252,13 +278,13 @@ static int set_format(struct tool_ctx *ctx, const char *fmt)
 	size_t i;
 
 	if (fmt) {
-		for (i = 0; i < sizeof(format_names) / sizeof(format_names[0]); i++) {
+		for (i = 0; i < N_FORMATS; i++) {
 			if (!strcmp(fmt, format_names[i]))
 				break;
 		}
-		if (i == sizeof(format_names) / sizeof(format_names[0]))
-			return tool_usage_error(ctx, "unknown --format '%s' (text, json, prometheus "
-						"or nagios)", fmt);
+		if (i == N_FORMATS)
+			return tool_usage_error(ctx, "unknown --format '%s' (text, json, prometheus, "
+						"nagios or sarif)", fmt);
 		f = (enum tool_format)i;
 	}
 	if (ctx->format_opt && ctx->format != f)
@@ -283,7 +309,7 @@ static int check_format(const struct tool_ctx *ctx, unsigned formats)
 		formats = TOOL_FMTS_BASIC;
 	if (formats & TOOL_FMT_BIT(ctx->format))
 		return 0;
-	for (i = 0; i < sizeof(format_names) / sizeof(format_names[0]); i++) {
+	for (i = 0; i < N_FORMATS; i++) {
 		if (formats & TOOL_FMT_BIT(i)) {
 			size_t len = strlen(have);
 

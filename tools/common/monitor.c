@@ -92,14 +92,6 @@ void tool_prom_gauge(struct tool_out *out, const char *name, const char *help,
 	tool_prom_sample(out, name, base, NULL, value);
 }
 
-static const char *const sev_names[] = {
-	[PD_SEV_OK] = "ok",
-	[PD_SEV_INFO] = "info",
-	[PD_SEV_UNKNOWN] = "unknown",
-	[PD_SEV_WARNING] = "warning",
-	[PD_SEV_CRITICAL] = "critical",
-};
-
 static double mono_now(void)
 {
 	struct timespec ts;
@@ -135,7 +127,7 @@ void tool_prom_report(const struct tool_ctx *ctx, const struct tool_report *r,
 	tool_prom_family(out, name, "gauge", "Findings of the last run by severity.");
 	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		sev.n = 0;
-		tool_labels_add(&sev, "severity", sev_names[order[i]]);
+		tool_labels_add(&sev, "severity", pd_severity_name(order[i]));
 		tool_prom_sample(out, name, base, &sev, count[order[i]]);
 	}
 	snprintf(name, sizeof(name), "%s_run_duration_seconds", prefix);

@@ -35,6 +35,7 @@ enum tool_format {
 	TOOL_FMT_JSON,
 	TOOL_FMT_PROMETHEUS,
 	TOOL_FMT_NAGIOS,
+	TOOL_FMT_SARIF,     /* SARIF 2.1.0: mtuprobe check */
 };
 #define TOOL_FMT_BIT(f) (1u << (f))
 #define TOOL_FMTS_BASIC (TOOL_FMT_BIT(TOOL_FMT_TEXT) | TOOL_FMT_BIT(TOOL_FMT_JSON))
@@ -158,6 +159,10 @@ int tool_write_stdout(const struct tool_ctx *ctx, const char *buf, size_t len);
 /* Drop every capability and set no_new_privs: call once the sockets that
  * needed privileges are open.  Returns 0 or a negative errno value. */
 int tool_drop_privileges(void);
+
+/* The same, but keep capability cap (a CAP_* number) if it is held, for
+ * tools that must ask the kernel again later (a conntrack resync dump). */
+int tool_keep_only_capability(int cap);
 
 /* ---- results ------------------------------------------------------------- */
 

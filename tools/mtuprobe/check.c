@@ -19,14 +19,10 @@
 #define CHECK_FILE_MAX (1u << 20) /* a wg-quick file is a few kB */
 #define BASE_MTU 1500u            /* Ethernet, under a declared underlay */
 
-enum check_format { FMT_TEXT = 0, FMT_JSON, FMT_SARIF };
-
 struct check_opts {
 	unsigned path_mtu;     /* --path-mtu */
 	const char *underlay;  /* --underlay */
 	const char *measured;  /* --measured FILE */
-	enum check_format fmt; /* --format */
-	bool fmt_given;
 };
 
 struct check_file {
@@ -39,7 +35,7 @@ struct check_file {
 	struct pd_wgk_report *rep;
 };
 
-enum { CHK_PATH_MTU = 1, CHK_UNDERLAY, CHK_MEASURED, CHK_FORMAT };
+enum { CHK_PATH_MTU = 1, CHK_UNDERLAY, CHK_MEASURED };
 
 const struct tool_opt mtuprobe_check_opts[] = {
 	{ "path-mtu", 0, "N", "the path MTU toward the endpoints; with --underlay SPEC: the "
@@ -49,7 +45,6 @@ const struct tool_opt mtuprobe_check_opts[] = {
 	  CHK_UNDERLAY },
 	{ "measured", 0, "FILE", "take the path MTU and family from a `mtuprobe --json` "
 				 "document", CHK_MEASURED },
-	{ "format", 0, "FMT", "text (default), json or sarif (SARIF 2.1.0)", CHK_FORMAT },
 	{ NULL },
 };
 
@@ -71,18 +66,6 @@ int mtuprobe_check_opt(struct tool_ctx *ctx, const struct tool_opt *opt, const c
 		break;
 	case CHK_MEASURED:
 		o->measured = arg;
-		break;
-	case CHK_FORMAT:
-		if (!strcmp(arg, "text"))
-			o->fmt = FMT_TEXT;
-		else if (!strcmp(arg, "json"))
-			o->fmt = FMT_JSON;
-		else if (!strcmp(arg, "sarif"))
-			o->fmt = FMT_SARIF;
-		else
-			return tool_usage_error(ctx, "--format '%s' is not text, json or sarif",
-						arg);
-		o->fmt_given = true;
 		break;
 	}
 	return 0;
@@ -538,11 +521,6 @@ int mtuprobe_check(struct tool_ctx *ctx, int argc, char **argv)
 		return code;
 	if (first >= argc)
 		return tool_usage_error(ctx, "no configuration file given");
-	if (ctx->json && o.fmt_given && o.fmt != FMT_JSON)
-		return tool_usage_error(ctx, "--json and --format %s exclude each other",
-					o.fmt == FMT_SARIF ? "sarif" : "text");
-	if (ctx->json)
-		o.fmt = FMT_JSON;
 	rc = underlay_from_opts(ctx, &o, &u);
 	if (rc)
 		return rc;
@@ -583,9 +561,9 @@ int mtuprobe_check(struct tool_ctx *ctx, int argc, char **argv)
 		worst = pd_severity_worse(worst, cf->rep->worst);
 	}
 	code = read_failed ? PD_EXIT_UNKNOWN : (int)pd_severity_exit(worst);
-	if (o.fmt == FMT_JSON) {
+	if (ctx->format == TOOL_FMT_JSON) {
 		code = emit_doc(ctx, render_json(ctx, files, n, &u, code), code);
-	} else if (o.fmt == FMT_SARIF) {
+	} else if (ctx->format == TOOL_FMT_SARIF) {
 		code = emit_doc(ctx, render_sarif(ctx, files, n, code), code);
 	} else if (!ctx->quiet) {
 		struct tool_out out;

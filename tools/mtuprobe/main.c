@@ -209,7 +209,8 @@ static const struct tool_cmd cmds[] = {
 	{ "tunnel", mtuprobe_tunnel, "check a tunnel's MTU against the path under it",
 	  mtuprobe_tunnel_opts, "IFACE", mtuprobe_tunnel_opt },
 	{ "check", mtuprobe_check, "check wg-quick configuration files offline (no network)",
-	  mtuprobe_check_opts, "FILE...", mtuprobe_check_opt },
+	  mtuprobe_check_opts, "FILE...", mtuprobe_check_opt,
+	  TOOL_FMTS_BASIC | TOOL_FMT_BIT(TOOL_FMT_SARIF) },
 	{ NULL },
 };
 

@@ -115,8 +115,7 @@ struct serve_opts {
 int mtuprobe_serve_opt(struct tool_ctx *ctx, const struct tool_opt *o, const char *arg)
 {
 	struct serve_opts *so = ctx->priv;
-	unsigned long v;
-	char *end;
+	unsigned v;
 
 	switch (o->id) {
 	case SERVE_IPV4:
@@ -124,12 +123,11 @@ int mtuprobe_serve_opt(struct tool_ctx *ctx, const struct tool_opt *o, const cha
 		so->family = o->id == SERVE_IPV4 ? 4 : 6;
 		break;
 	case SERVE_PORT:
-		v = strtoul(arg, &end, 10);
-		if (*end || !*arg || v < 1 || v > 65535)
-			return tool_usage_error(ctx, "port '%s' is not 1..65535", arg);
+		if (tool_parse_uint(ctx, "port", arg, 1, 65535, &v))
+			return PD_EXIT_UNKNOWN;
 		for (size_t i = 0; i < so->nport; i++)
 			if (so->port[i] == v)
-				return tool_usage_error(ctx, "port %lu given twice", v);
+				return tool_usage_error(ctx, "port %u given twice", v);
 		if (so->nport == SERVE_MAX_PORTS)
 			return tool_usage_error(ctx, "at most %d ports", SERVE_MAX_PORTS);
 		so->port[so->nport++] = (uint16_t)v;

@@ -58,8 +58,6 @@ int mtuprobe_tunnel_opt(struct tool_ctx *ctx, const struct tool_opt *opt, const 
 	struct pd_ovh_stack st;
 	struct pd_nl_addr a;
 	struct pd_error err = { 0 };
-	unsigned long v;
-	char *end;
 
 	switch (opt->id) {
 	case TUN_INNER:
@@ -81,12 +79,7 @@ int mtuprobe_tunnel_opt(struct tool_ctx *ctx, const struct tool_opt *opt, const 
 		o->encap = arg;
 		break;
 	case TUN_EXPECT:
-		v = strtoul(arg, &end, 10);
-		if (!*arg || *end || arg[0] == '-' || v < 68 || v > 65535)
-			return tool_usage_error(ctx, "--expect-mtu '%s' is not a number from 68 "
-						"to 65535", arg);
-		o->expect_mtu = (unsigned)v;
-		break;
+		return tool_parse_uint(ctx, "--expect-mtu", arg, 68, 65535, &o->expect_mtu);
 	}
 	return 0;
 }

@@ -23,8 +23,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,28 +45,6 @@ static void catch_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-}
-
-/* Keep CAP_NET_ADMIN (if held) and nothing else, and set no_new_privs. */
-static int keep_net_admin_only(void)
-{
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct data[2];
-	uint32_t keep;
-	unsigned i = CAP_TO_INDEX(CAP_NET_ADMIN);
-
-	memset(data, 0, sizeof(data));
-	if (syscall(SYS_capget, &hdr, data) < 0)
-		return -errno;
-	keep = data[i].permitted & CAP_TO_MASK(CAP_NET_ADMIN);
-	memset(data, 0, sizeof(data));
-	data[i].effective = keep;
-	data[i].permitted = keep;
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return -errno;
-	if (syscall(SYS_capset, &hdr, data) < 0)
-		return -errno;
-	return 0;
 }
 
 static uint64_t now_ns(clockid_t clk)
@@ -230,7 +206,7 @@ int nt_conntrack_main(struct tool_ctx *ctx, int argc, char **argv)
 	rc = pd_ct_open(&ct, NULL, &err);
 	if (rc < 0) {
 		ct_fail(&run->report, rc, &err, "opening ctnetlink");
-	} else if ((rc = keep_net_admin_only()) < 0) {
+	} else if ((rc = tool_keep_only_capability(CAP_NET_ADMIN)) < 0) {
 		tool_report_fail(&run->report, PD_EXIT_UNKNOWN, "cannot drop privileges: %s",
 				 strerror(-rc));
 	} else if (!run->report.error[0]) {
@@ -465,7 +441,7 @@ int nt_watch_main(struct tool_ctx *ctx, int argc, char **argv)
 		ct_fail(&run->report, rc, &err, "subscribing to conntrack events");
 	else if ((rc = pd_ct_open(&dump, NULL, &err)) < 0)
 		ct_fail(&run->report, rc, &err, "opening ctnetlink");
-	else if ((rc = keep_net_admin_only()) < 0)
+	else if ((rc = tool_keep_only_capability(CAP_NET_ADMIN)) < 0)
 		tool_report_fail(&run->report, PD_EXIT_UNKNOWN, "cannot drop privileges: %s",
 				 strerror(-rc));
 	if (!run->report.error[0]) {

@@ -38,7 +38,6 @@ struct nt_ct_opts {
 	double seconds;        /* watch -G; 0: no limit */
 	int rcvbuf;            /* watch --rcvbuf; 0: the library's default */
 	unsigned groups;       /* watch --event: PD_CT_GRP_* */
-	bool watch;            /* which command is parsing */
 };
 
 extern const struct tool_opt nt_conntrack_opts[];

@@ -318,7 +318,6 @@ bool nt_ct_parse(struct tool_ctx *ctx, int argc, char **argv, struct nt_ct_opts 
 	int first;
 
 	memset(o, 0, sizeof(*o));
-	o->watch = ctx->cmd && !strcmp(ctx->cmd->name, "watch");
 	o->groups = PD_CT_GRP_NEW | PD_CT_GRP_UPDATE | PD_CT_GRP_DESTROY;
 	if (!tool_cmd_parse(ctx, argc, argv, o, &first, code))
 		return false;

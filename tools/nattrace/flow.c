@@ -134,34 +134,24 @@ static int parse_port(const char *s, uint16_t *port)
 	return 0;
 }
 
-/* Operands and options in any order: the framework stops at the first
- * operand, so it is called again on what follows each run of operands. */
+/* Options may come anywhere: tool_cmd_parse moves them in front of the
+ * operands. */
 static bool parse_args(struct tool_ctx *ctx, int argc, char **argv, struct flow_opts *o,
 		       int *code)
 {
-	const char *ops[6];
+	const char *ops[5];
 	struct pd_error err = { 0 };
-	int nops = 0, i, first, base = 0;
+	int nops = 0, i, first;
 
 	memset(o, 0, sizeof(*o));
-	for (;;) {
-		if (!tool_cmd_parse(ctx, argc - base, argv + base, o, &first, code))
-			return false;
-		i = base + first;
-		while (i < argc && (argv[i][0] != '-' || !argv[i][1])) {
-			if (nops == 5) {
-				*code = tool_usage_error(ctx, "unexpected argument '%s'", argv[i]);
-				return false;
-			}
-			ops[nops++] = argv[i++];
-		}
-		if (i >= argc)
-			break;
-		if (!strcmp(argv[i], "--")) {
-			*code = tool_usage_error(ctx, "'--' is not supported here");
+	if (!tool_cmd_parse(ctx, argc, argv, o, &first, code))
+		return false;
+	for (i = first; i < argc; i++) {
+		if (nops == 5) {
+			*code = tool_usage_error(ctx, "unexpected argument '%s'", argv[i]);
 			return false;
 		}
-		base = i - 1; /* argv[base] plays the command's name */
+		ops[nops++] = argv[i];
 	}
 	*code = PD_EXIT_UNKNOWN;
 	if (nops < 2) {

@@ -275,7 +275,6 @@ struct writer {
 	const char *desc;
 	int werr; /* errno of a failed write */
 	struct tsn_input *in;
-	uint64_t max_count;
 };
 
 static void w_put(struct writer *w, const uint8_t *b, size_t n)
@@ -442,7 +441,6 @@ int tunsniff_record(struct tool_ctx *ctx, int argc, char **argv)
 	res->in[0].format = o.rfile ? "pcap" : "live";
 	memset(&w, 0, sizeof(w));
 	w.in = &res->in[0];
-	w.max_count = o.count;
 	rc = rec_open(&o, &cap, &res->report);
 	if (!rc && o.iface) {
 		int e = tool_drop_privileges();

@@ -36,7 +36,6 @@ void tsn_reader_start(struct tsn_reader *r, struct pd_cap *cap, bool live, doubl
 
 	memset(r, 0, sizeof(*r));
 	r->cap = cap;
-	r->live = live;
 	r->duration = live ? duration : 0;
 	if (live)
 		live_cap = cap;

@@ -69,7 +69,6 @@ bool tunsniff_linktype_ok(int lt);
  * One reader at a time (the signal handler is process-wide). */
 struct tsn_reader {
 	struct pd_cap *cap;
-	bool live;
 	double duration;         /* live: seconds of wall time (0: no limit) */
 	double start;            /* CLOCK_MONOTONIC seconds */
 	const char *stop_reason; /* "signal", "duration", or NULL */

@@ -154,6 +154,7 @@ struct pd_ts_event {
  * WireGuard), for the receiving-end blackhole signature: per side (h[0]:
  * the side of addr[0]) the next byte expected and an open sequence hole. */
 #define PD_TS_MAX_FLOWS 64
+#define PD_TS_FLOW_SLOTS 128  /* flow lookup slots: 2 x PD_TS_MAX_FLOWS */
 
 struct pd_ts_flow_half {
 	bool has_next, hole;
@@ -225,11 +226,13 @@ struct pd_tunstat {
 	/* MTU of the interface each source captured on (0 = unknown or not a
 	 * tunnel interface), see pd_tunstat_set_source_mtu */
 	uint32_t src_mtu[PD_TS_MAX_SOURCES];
-	/* inner TCP flows (see struct pd_ts_flow); flows beyond the table
-	 * are counted, not tracked */
+	/* inner TCP flows (see struct pd_ts_flow); segments of flows beyond
+	 * the table are counted, not tracked */
 	struct pd_ts_flow flow[PD_TS_MAX_FLOWS];
 	unsigned nflows;
 	uint64_t flows_dropped;
+	/* flow lookup: open addressing, flow index + 1 (0 = empty) */
+	uint8_t by_flow[PD_TS_FLOW_SLOTS];
 };
 
 /* Reset st with a tunnel table of `capacity` entries (0 or more than
