@@ -28,13 +28,14 @@ bad() {
 	echo "FAIL: $*" >&2
 }
 
-# findings JSON-FILE: "rule:line" of every finding, sorted, on one line.
+# findings JSON-FILE: "rule:line" of every finding, sorted, on one line
+# ("file-unreadable:-" for a file that could not be read).
 findings() {
 	python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
-print(" ".join(sorted("%s:%d" % (x["rule"], x["line"])
-                      for f in d["files"] for x in f["findings"])))' "$1"
+print(" ".join(sorted("%s:%s" % (x["kind"], "-" if x["line"] is None else x["line"])
+                      for x in d["findings"])))' "$1"
 }
 
 # expect NAME EXIT "rule:line ..." ARGS... : run check --format json.
@@ -60,8 +61,8 @@ fix_is() {
 	got=$(python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
-print("|".join(x["fix"] or "" for f in d["files"] for x in f["findings"]
-               if x["rule"] == sys.argv[2]))' "$T/out.json" "$rule")
+print("|".join(x["fix"] or "" for x in d["findings"]
+               if x["kind"] == sys.argv[2]))' "$T/out.json" "$rule")
 	if [ "$got" = "$want" ]; then ok; else bad "$name: fix [$got], want [$want]"; fi
 }
 
@@ -202,8 +203,22 @@ done
 	>"$T/out.json" 2>/dev/null
 rc=$?
 if [ $rc = 3 ] && grep -q '"error": "No such file or directory"' "$T/out.json" &&
-	[ "$(findings "$T/out.json")" = "mtu-peers:6" ]; then ok; else
-	bad "unreadable file: exit $rc"; fi
+	[ "$(findings "$T/out.json")" = "file-unreadable:- mtu-peers:6" ]; then ok; else
+	bad "unreadable file: exit $rc, findings [$(findings "$T/out.json")]"; fi
+# every finding names its file and evidence; files[].finding_count adds up per file
+if python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["files"][0]["file"] == "/nonexistent/wg0.conf"
+assert [f["finding_count"] for f in d["files"]] == [1, 1]
+for f in d["files"]:
+    mine = [x for x in d["findings"] if x["file"] == f["file"]]
+    assert len(mine) == f["finding_count"], f["file"]
+bad = [x for x in d["findings"] if x["kind"] == "file-unreadable"][0]
+assert bad["severity"] == "unknown" and bad["evidence"] == "/nonexistent/wg0.conf"
+peers = [x for x in d["findings"] if x["kind"] == "mtu-peers"][0]
+assert peers["evidence"] == peers["file"] + ":6"
+' "$T/out.json"; then ok; else bad "unreadable file: findings and files[] disagree"; fi
 # --help documents the command's options
 "$M" check --help >"$T/help" 2>&1
 if grep -q -- '--underlay' "$T/help" && grep -q -- '--format' "$T/help" &&

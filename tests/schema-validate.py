@@ -15,7 +15,7 @@ fields added later (which do not raise schema_version) do not break consumers.
 
 After the documents, a self-check mutates valid documents of every schema (a wrong type, a
 verdict outside its enum, a required member removed, an undescribed member added in strict
-mode; for mtuprobe check also in its per-file findings) and counts a failure for every mutation the schema accepts.
+mode; for mtuprobe check also its findings' fix and file) and counts a failure for every mutation the schema accepts.
 
 One line per check, "schema: ok ..." or "schema: FAIL ...", then "schema: N passed, M failed";
 exit 1 on any failure.  Needs python3-jsonschema (Debian 12: 4.10).
@@ -187,25 +187,23 @@ def mutations(doc, strict):
         d = copy.deepcopy(doc)
         d["findings"][0]["severity"] = "fatal"
         yield d, "finding severity fatal"
-    # mtuprobe check: findings live in files[] and have their own shape.
+    # mtuprobe check: per-file facts in files[], findings with a fix.
     files = doc.get("files")
     if isinstance(files, list) and files and isinstance(files[0], dict):
         d = copy.deepcopy(doc)
         d["files"][0].pop("mtu", None)
         yield d, "files[0].mtu removed"
-        for i, f in enumerate(files):
-            if isinstance(f, dict) and f.get("findings"):
+        if doc.get("findings") and "fix_kind" in doc["findings"][0]:
+            d = copy.deepcopy(doc)
+            d["findings"][0]["fix_kind"] = "append"
+            yield d, "check finding fix_kind append"
+            d = copy.deepcopy(doc)
+            del d["findings"][0]["file"]
+            yield d, "check finding file removed"
+            if strict:
                 d = copy.deepcopy(doc)
-                d["files"][i]["findings"][0]["severity"] = "fatal"
-                yield d, "file finding severity fatal"
-                d = copy.deepcopy(doc)
-                d["files"][i]["findings"][0]["fix_kind"] = "append"
-                yield d, "file finding fix_kind append"
-                if strict:
-                    d = copy.deepcopy(doc)
-                    d["files"][i]["findings"][0]["undocumented_member"] = 1
-                    yield d, "an undescribed member in a file finding"
-                break
+                d["findings"][0]["undocumented_member"] = 1
+                yield d, "an undescribed member in a check finding"
     if strict:
         d = copy.deepcopy(doc)
         d["undocumented_member"] = 1

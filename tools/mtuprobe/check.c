@@ -254,14 +254,20 @@ static void render_text(const struct check_file *files, size_t n, struct tool_ou
 			counts[PD_SEV_INFO], pd_exit_name(pd_severity_exit(worst)));
 }
 
-static json_t *finding_json(const struct pd_wgk_finding *f)
+/* A finding in the model every document shares (kind, severity, message,
+ * evidence: common.schema.json), with where it is and the fix. */
+static json_t *finding_json(const char *path, const struct pd_wgk_finding *f)
 {
 	json_t *o = json_object();
+	char where[1100];
 
-	json_object_set_new(o, "rule", json_string(f->rule));
+	snprintf(where, sizeof(where), "%s:%u", path, f->line);
+	json_object_set_new(o, "kind", json_string(f->rule));
 	json_object_set_new(o, "severity", json_string(pd_severity_name(f->severity)));
-	json_object_set_new(o, "line", json_integer(f->line));
 	json_object_set_new(o, "message", pd_json_string(f->what));
+	json_object_set_new(o, "evidence", pd_json_string(where));
+	json_object_set_new(o, "file", pd_json_string(path));
+	json_object_set_new(o, "line", json_integer(f->line));
 	json_object_set_new(o, "why", pd_json_string(f->why));
 	json_object_set_new(o, "fix", f->fix[0] ? pd_json_string(f->fix) : json_null());
 	json_object_set_new(o, "fix_kind", json_string(fix_kind_name(f->fix_kind)));
@@ -269,14 +275,39 @@ static json_t *finding_json(const struct pd_wgk_finding *f)
 	return o;
 }
 
+/* A file that could not be read: a finding too, so that a reader of the
+ * findings alone sees why the verdict is UNKNOWN. */
+static json_t *unreadable_json(const struct check_file *cf)
+{
+	json_t *o = json_object();
+	char what[1400];
+
+	snprintf(what, sizeof(what), "cannot read %s: %s", cf->path, cf->error);
+	json_object_set_new(o, "kind", json_string("file-unreadable"));
+	json_object_set_new(o, "severity", json_string(pd_severity_name(PD_SEV_UNKNOWN)));
+	json_object_set_new(o, "message", pd_json_string(what));
+	json_object_set_new(o, "evidence", pd_json_string(cf->path));
+	json_object_set_new(o, "file", pd_json_string(cf->path));
+	json_object_set_new(o, "line", json_null());
+	json_object_set_new(o, "why", json_string("Nothing in a file that cannot be read "
+						  "can be checked."));
+	json_object_set_new(o, "fix", json_null());
+	json_object_set_new(o, "fix_kind", json_string(fix_kind_name(PD_WGK_FIX_NONE)));
+	json_object_set_new(o, "fix_line", json_null());
+	return o;
+}
+
 static json_t *render_json(const struct tool_ctx *ctx, const struct check_file *files, size_t n,
 			   const struct pd_wgk_underlay *u, int code)
 {
 	json_t *doc = pd_json_doc_new(ctx->def->name, PD_VERSION), *arr = json_array(), *ul;
+	json_t *fa = json_array();
+	size_t dropped = 0;
 
-	if (!doc || !arr) {
+	if (!doc || !arr || !fa) {
 		json_decref(doc);
 		json_decref(arr);
+		json_decref(fa);
 		return NULL;
 	}
 	json_object_set_new(doc, "command", json_string("check"));
@@ -298,7 +329,8 @@ static json_t *render_json(const struct tool_ctx *ctx, const struct check_file *
 	json_object_set_new(doc, "underlay", ul);
 	for (size_t i = 0; i < n; i++) {
 		const struct check_file *cf = &files[i];
-		json_t *o = json_object(), *fa = json_array();
+		json_t *o = json_object();
+		size_t listed = 0;
 
 		json_object_set_new(o, "file", pd_json_string(cf->path));
 		json_object_set_new(o, "interface", pd_json_string(cf->ifname));
@@ -310,6 +342,8 @@ static json_t *render_json(const struct tool_ctx *ctx, const struct check_file *
 			json_object_set_new(o, "mtu_provenance", json_string("unknown"));
 			json_object_set_new(o, "recommended_mtu", json_null());
 			json_object_set_new(o, "findings_dropped", json_integer(0));
+			json_array_append_new(fa, unreadable_json(cf));
+			listed = 1;
 		} else if (cf->rep) {
 			json_object_set_new(o, "mtu", json_integer(cf->rep->effective_mtu));
 			json_object_set_new(o, "mtu_provenance", json_string(
@@ -317,13 +351,18 @@ static json_t *render_json(const struct tool_ctx *ctx, const struct check_file *
 			json_object_set_new(o, "recommended_mtu", cf->rep->recommended_mtu ?
 				json_integer(cf->rep->recommended_mtu) : json_null());
 			for (size_t k = 0; k < cf->rep->n; k++)
-				json_array_append_new(fa, finding_json(&cf->rep->f[k]));
+				json_array_append_new(fa, finding_json(cf->path, &cf->rep->f[k]));
+			listed = cf->rep->n;
 			json_object_set_new(o, "findings_dropped",
 					    json_integer((json_int_t)cf->rep->dropped));
+			dropped += cf->rep->dropped;
 		}
-		json_object_set_new(o, "findings", fa);
+		json_object_set_new(o, "finding_count", json_integer((json_int_t)listed));
 		json_array_append_new(arr, o);
 	}
+	json_object_set_new(doc, "findings", fa);
+	if (dropped)
+		json_object_set_new(doc, "findings_dropped", json_integer((json_int_t)dropped));
 	json_object_set_new(doc, "files", arr);
 	return doc;
 }
