@@ -31,22 +31,15 @@
 #include <pathdiag/conntrack.h>
 #include <pathdiag/error.h>
 
-#define EXIT_NOTFOUND 2
-#define EXIT_USAGE 3
-#define EXIT_PERM 4
+#include "../common/qexit.h"
+
+#define EXIT_NOTFOUND QEXIT_NOTFOUND
+#define EXIT_USAGE QEXIT_USAGE
+#define EXIT_PERM QEXIT_PERM
 
 static int fail(const char *what, int rc, const struct pd_error *err)
 {
-	fprintf(stderr, "ctquery: %s: %s: %s", what, pd_status_name(rc),
-		err->what ? err->what : "?");
-	if (err->sys_errno)
-		fprintf(stderr, " (%s)", strerror(err->sys_errno));
-	fputc('\n', stderr);
-	if (rc == PD_ERR_NOTFOUND)
-		return EXIT_NOTFOUND;
-	if (rc == PD_ERR_PERM)
-		return EXIT_PERM;
-	return 1;
+	return qexit_fail("ctquery", what, rc, err);
 }
 
 static int usage(void)

@@ -20,27 +20,20 @@
 #include <string.h>
 
 #include <pathdiag/error.h>
+
+#include "../common/qexit.h"
 #include <pathdiag/netlink.h>
 #include <pathdiag/nl_link.h>
 #include <pathdiag/nl_route.h>
 #include <pathdiag/wgdev.h>
 
-#define EXIT_NOTFOUND 2
-#define EXIT_USAGE 3
-#define EXIT_PERM 4
+#define EXIT_NOTFOUND QEXIT_NOTFOUND
+#define EXIT_USAGE QEXIT_USAGE
+#define EXIT_PERM QEXIT_PERM
 
 static int fail(const char *what, int rc, const struct pd_error *err)
 {
-	fprintf(stderr, "nlquery: %s: %s: %s", what, pd_status_name(rc),
-		err->what ? err->what : "?");
-	if (err->sys_errno)
-		fprintf(stderr, " (%s)", strerror(err->sys_errno));
-	fputc('\n', stderr);
-	if (rc == PD_ERR_NOTFOUND)
-		return EXIT_NOTFOUND;
-	if (rc == PD_ERR_PERM)
-		return EXIT_PERM;
-	return 1;
+	return qexit_fail("nlquery", what, rc, err);
 }
 
 static void kv_addr(const char *key, const struct pd_nl_addr *a)

@@ -130,6 +130,9 @@ _Noreturn void tool_die(const struct tool_ctx *ctx, enum pd_exit code, const cha
  * Returns 0 and sets *out on success. */
 int tool_parse_uint(const struct tool_ctx *ctx, const char *name, const char *arg, unsigned lo,
 		    unsigned hi, unsigned *out);
+/* A number of seconds in [lo, hi], fractions allowed, the same way. */
+int tool_parse_seconds(const struct tool_ctx *ctx, const char *name, const char *arg, double lo,
+		       double hi, double *out);
 
 /* ---- text output buffer ---------------------------------------------------- */
 

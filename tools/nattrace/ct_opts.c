@@ -190,8 +190,6 @@ int nt_ct_opt(struct tool_ctx *ctx, const struct tool_opt *o, const char *arg)
 	struct nt_ct_opts *op = ctx->priv;
 	struct pd_ct_filter *f = &op->filter;
 	unsigned long v;
-	char *end;
-	double d;
 
 	switch (o->id) {
 	case O_ORIG_SRC:
@@ -269,13 +267,7 @@ int nt_ct_opt(struct tool_ctx *ctx, const struct tool_opt *o, const char *arg)
 		op->max_events = v;
 		return 0;
 	case O_SECONDS:
-		errno = 0;
-		d = strtod(arg, &end);
-		if (!*arg || *end || errno || !(d > 0 && d <= 86400 * 365))
-			return tool_usage_error(ctx, "-G '%s' is not a number of seconds above 0",
-						arg);
-		op->seconds = d;
-		return 0;
+		return tool_parse_seconds(ctx, "-G", arg, 0.001, 86400 * 365, &op->seconds);
 	case O_RCVBUF:
 		if (num(arg, 1u << 30, &v) < 0 || v < 1024)
 			return tool_usage_error(ctx, "--rcvbuf '%s' is not a size from 1024 to "

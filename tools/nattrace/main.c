@@ -4,7 +4,6 @@
  * invocation is path mode (path.c); the result is rendered by render_text.c
  * and render_json.c, never printed from here.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,7 +92,6 @@ static int on_opt(struct tool_ctx *ctx, const struct tool_opt *o, const char *ar
 	struct nattrace_path_opts *m = &options;
 	unsigned v;
 	double w;
-	char *end;
 	int rc = 0;
 
 	switch (o->id) {
@@ -121,11 +119,8 @@ static int on_opt(struct tool_ctx *ctx, const struct tool_opt *o, const char *ar
 		rc = tool_parse_uint(ctx, "--queries", arg, 1, NATTRACE_MAX_QUERIES, &m->queries);
 		break;
 	case OPT_WAIT:
-		errno = 0;
-		w = strtod(arg, &end);
-		if (errno || end == arg || *end || !(w >= 0.01 && w <= 60))
-			return tool_usage_error(ctx, "--wait '%s' is not a number of seconds from "
-						"0.01 to 60", arg);
+		if ((rc = tool_parse_seconds(ctx, "--wait", arg, 0.01, 60, &w)) != 0)
+			return rc;
 		m->wait_ms = (unsigned)(w * 1000 + 0.5);
 		break;
 	case OPT_IFACE:

@@ -9,20 +9,6 @@
 
 #include "correlate.h"
 
-/* A number of seconds in [lo, hi], fractions allowed. */
-static int parse_seconds(const char *s, double lo, double hi, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (!*s || *end || errno || !(v >= lo && v <= hi))
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* ---- correlate -------------------------------------------------------------------- */
 
 enum { CORR_WINDOW = 1 };
@@ -39,10 +25,7 @@ int tsn_correlate_opt(struct tool_ctx *ctx, const struct tool_opt *opt, const ch
 
 	switch (opt->id) {
 	case CORR_WINDOW:
-		if (parse_seconds(arg, 0.001, 3600, &o->window) < 0)
-			return tool_usage_error(ctx, "--window '%s' is not a number of seconds "
-						"from 0.001 to 3600", arg);
-		break;
+		return tool_parse_seconds(ctx, "--window", arg, 0.001, 3600, &o->window);
 	}
 	return 0;
 }
@@ -107,10 +90,7 @@ int tsn_record_opt(struct tool_ctx *ctx, const struct tool_opt *opt, const char 
 			return tool_usage_error(ctx, "-c '%s' is not a packet count above 0", arg);
 		break;
 	case REC_SECONDS:
-		if (parse_seconds(arg, 0.001, 31536000, &o->secs) < 0)
-			return tool_usage_error(ctx, "-G '%s' is not a number of seconds above 0",
-						arg);
-		break;
+		return tool_parse_seconds(ctx, "-G", arg, 0.001, 86400 * 365, &o->secs);
 	}
 	return 0;
 }

@@ -83,7 +83,6 @@ static int on_opt(struct tool_ctx *ctx, const struct tool_opt *o, const char *ar
 {
 	struct tunsniff_opts *t = &options;
 	unsigned long long v = 0;
-	char *end;
 	int rc = 0;
 
 	switch (o->id) {
@@ -108,11 +107,7 @@ static int on_opt(struct tool_ctx *ctx, const struct tool_opt *o, const char *ar
 		t->count = v;
 		break;
 	case OPT_DURATION:
-		errno = 0;
-		t->duration = strtod(arg, &end);
-		if (errno || end == arg || *end || !(t->duration > 0) || t->duration > 1e7)
-			return tool_usage_error(ctx, "-G must be a positive number of seconds, "
-						"not '%s'", arg);
+		rc = tool_parse_seconds(ctx, "-G", arg, 0.001, 86400 * 365, &t->duration);
 		break;
 	case OPT_BUFFER:
 		rc = number(ctx, "--buffer-size", arg, 1, 2047, &v);
