@@ -220,6 +220,7 @@ lab-check: all tests
 	@sh tests/lab/ct-tests.sh $(BUILD)
 	@sh tests/lab/nattrace-flow-tests.sh $(BUILD)
 	@sh tests/lab/nattrace-peer-tests.sh $(BUILD)
+	@sh tests/lab/privs-tests.sh $(BUILD)
 	@sh tests/lab/nattrace-ct-tests.sh $(BUILD)
 	@bash tests/schema-tests.sh $(BUILD) lab
 	@sh tests/monitoring-tests.sh $(BUILD) lab

@@ -188,12 +188,21 @@ for t in mtuprobe tunsniff nattrace; do
 	run "$bin" --bogus=1
 	check "$t --bogus=1" \
 		'rc_is 3 && out_empty && err_is "$t: unknown option '\''--bogus'\''; see '\''$t --help'\''"'
-	run "$bin" -Z
-	check "$t -Z" \
-		'rc_is 3 && out_empty && err_is "$t: unknown option '\''-Z'\''; see '\''$t --help'\''"'
+	run "$bin" -Y
+	check "$t -Y" \
+		'rc_is 3 && out_empty && err_is "$t: unknown option '\''-Y'\''; see '\''$t --help'\''"'
+	run "$bin" -qY
+	check "$t -qY (clustered)" \
+		'rc_is 3 && out_empty && err_is "$t: unknown option '\''-Y'\''; see '\''$t --help'\''"'
+	# -Z/--user USER (common): a value is required and not empty.
 	run "$bin" -qZ
-	check "$t -qZ (clustered)" \
-		'rc_is 3 && out_empty && err_is "$t: unknown option '\''-Z'\''; see '\''$t --help'\''"'
+	check "$t -qZ (user missing)" \
+		'rc_is 3 && out_empty && err_is "$t: option '\''-Z'\'' needs a value; see '\''$t --help'\''"'
+	run "$bin" --user ""
+	check "$t --user '' (empty)" \
+		'rc_is 3 && out_empty && err_is "$t: --user needs a user name; see '\''$t --help'\''"'
+	run "$bin" --help
+	check "$t --help lists -Z, --user USER" 'rc_is 0 && out_has "  -Z, --user USER"'
 	run "$bin" --json=yes
 	check "$t --json=yes" \
 		'rc_is 3 && out_empty && err_is "$t: option '\''--json'\'' takes no value; see '\''$t --help'\''"'
@@ -370,12 +379,15 @@ for tc in "mtuprobe serve" "mtuprobe tunnel IFACE" "tunsniff correlate A B" \
 	run "$bin" "$c" --bogus
 	check "$t $c --bogus" \
 		'rc_is 3 && out_empty && err_is "$t: $c: unknown option '\''--bogus'\''; $hint"'
+	run "$bin" "$c" -Y
+	check "$t $c -Y" \
+		'rc_is 3 && out_empty && err_is "$t: $c: unknown option '\''-Y'\''; $hint"'
+	run "$bin" "$c" -qY
+	check "$t $c -qY (clustered)" \
+		'rc_is 3 && out_empty && err_is "$t: $c: unknown option '\''-Y'\''; $hint"'
 	run "$bin" "$c" -Z
-	check "$t $c -Z" \
-		'rc_is 3 && out_empty && err_is "$t: $c: unknown option '\''-Z'\''; $hint"'
-	run "$bin" "$c" -qZ
-	check "$t $c -qZ (clustered)" \
-		'rc_is 3 && out_empty && err_is "$t: $c: unknown option '\''-Z'\''; $hint"'
+	check "$t $c -Z (user missing)" \
+		'rc_is 3 && out_empty && err_is "$t: $c: option '\''-Z'\'' needs a value; $hint"'
 	run "$bin" "$c" --json --bogus
 	check "$t $c --json --bogus (usage errors stay on stderr)" \
 		'rc_is 3 && out_empty && err_is "$t: $c: unknown option '\''--bogus'\''; $hint"'

@@ -19,6 +19,7 @@ enum {
 	OPT_JSON = -3,
 	OPT_QUIET = -4,
 	OPT_FORMAT = -5,
+	OPT_USER = -6,
 };
 
 static const struct tool_opt common_opts[] = {
@@ -28,6 +29,8 @@ static const struct tool_opt common_opts[] = {
 	  OPT_QUIET },
 	{ "help", 'h', NULL, "show this help and exit", OPT_HELP },
 	{ "version", 'V', NULL, "show the version and exit", OPT_VERSION },
+	{ "user", 'Z', "USER", "started as root: become USER once sockets and files are open "
+			       "(default nobody; root stays root)", OPT_USER },
 	{ NULL },
 };
 
@@ -378,6 +381,13 @@ static bool parse_opts(struct tool_ctx *ctx, const struct opt_set *s,
 			break;
 		case OPT_QUIET:
 			ctx->quiet = true;
+			break;
+		case OPT_USER:
+			if (!*optarg) {
+				*code = tool_usage_error(ctx, "--user needs a user name");
+				return false;
+			}
+			tool_set_user(optarg);
 			break;
 		default:
 			if (!handler) {

@@ -159,13 +159,24 @@ int tool_write_stdout(const struct tool_ctx *ctx, const char *buf, size_t len);
 
 /* ---- privileges ---------------------------------------------------------- */
 
-/* Drop every capability and set no_new_privs: call once the sockets that
- * needed privileges are open.  Returns 0 or a negative errno value. */
+/* Drop every capability and set no_new_privs: call once the sockets, capture
+ * handles and files that needed privileges are open.  A run started as root
+ * first becomes an ordinary user (tool_set_user; a setuid-root install: the
+ * real user).  Returns 0 or a negative errno value; tool_privs_error says why. */
 int tool_drop_privileges(void);
 
-/* The same, but keep capability cap (a CAP_* number) if it is held, for
- * tools that must ask the kernel again later (a conntrack resync dump). */
+/* The same, but keep capability cap (a CAP_* number) if it is held, across
+ * the change of user too, for tools that must ask the kernel again later (a
+ * conntrack dump). */
 int tool_keep_only_capability(int cap);
+
+/* -Z/--user: the user a run started by root becomes (NULL: $PATHDIAG_USER,
+ * else nobody; "root" stays root, without capabilities all the same). */
+void tool_set_user(const char *user);
+
+/* Why the last tool_drop_privileges / tool_keep_only_capability failed (rc is
+ * what it returned), one line without the tool's name. */
+const char *tool_privs_error(int rc);
 
 /* ---- results ------------------------------------------------------------- */
 

@@ -573,11 +573,20 @@ int mtuprobe_check(struct tool_ctx *ctx, int argc, char **argv)
 		return PD_EXIT_UNKNOWN;
 	}
 	for (size_t i = 0; i < n; i++) {
+		files[i].path = argv[first + (int)i];
+		read_file(&files[i]);
+	}
+	/* Every file is read (as the invoking user: /etc/wireguard is root's):
+	 * their contents are parsed without privileges. */
+	if ((rc = tool_drop_privileges()) < 0) {
+		tool_err(ctx, "cannot drop privileges: %s", tool_privs_error(rc));
+		code = PD_EXIT_UNKNOWN;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
 		struct check_file *cf = &files[i];
 		static const struct pd_wgc_config empty;
 
-		cf->path = argv[first + (int)i];
-		read_file(cf);
 		cf->cfg = calloc(1, sizeof(*cf->cfg));
 		cf->rep = calloc(1, sizeof(*cf->rep));
 		if (!cf->cfg || !cf->rep) {
@@ -619,6 +628,7 @@ int mtuprobe_check(struct tool_ctx *ctx, int argc, char **argv)
 		}
 		tool_out_free(&out);
 	}
+out:
 	for (size_t i = 0; i < n; i++) {
 		free(files[i].buf);
 		free(files[i].cfg);

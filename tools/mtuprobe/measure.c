@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/capability.h>
 #include <netdb.h>
 #include <poll.h>
 #include <string.h>
@@ -477,10 +478,13 @@ void mtuprobe_measure(const struct mtuprobe_opts *o, struct mtuprobe_result *res
 		tool_report_fail(&res->report, PD_EXIT_UNKNOWN, "%s", msg);
 		return;
 	}
-	rc = o->keep_privileges ? 0 : tool_drop_privileges();
+	/* A tunnel check measures again later: it keeps CAP_NET_RAW (and
+	 * no other capability, nor root) until its last measurement. */
+	rc = o->keep_privileges ? tool_keep_only_capability(CAP_NET_RAW) : tool_drop_privileges();
 	if (rc < 0) {
 		tool_report_fail(&res->report, PD_EXIT_UNKNOWN,
-				 "cannot drop privileges after opening sockets: %s", strerror(-rc));
+				 "cannot drop privileges after opening sockets: %s",
+				 tool_privs_error(rc));
 		goto out;
 	}
 	if (o->peer && mtuprobe_peer_hello(o, res) < 0)

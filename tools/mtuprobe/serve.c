@@ -160,7 +160,7 @@ int mtuprobe_serve(struct tool_ctx *ctx, int argc, char **argv)
 	struct pd_error err = { 0 };
 	static uint8_t key[PD_PEER_KEY_MAX];
 	size_t key_len = 0;
-	char msg[160];
+	char msg[256];
 	struct sigaction sa;
 	int first, rc;
 
@@ -221,6 +221,10 @@ int mtuprobe_serve(struct tool_ctx *ctx, int argc, char **argv)
 				continue;
 			if (pd_responder_io_open(&c, r, &io[nio], &err) < 0) {
 				pd_error_message(&err, msg, sizeof(msg));
+				if (err.code == PD_ERR_PERM && c.port < 1024)
+					snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
+						 "; ports below 1024 need CAP_NET_BIND_SERVICE: "
+						 "run as root or choose a port from 1024 up");
 				while (nio)
 					pd_responder_io_close(io[--nio]);
 				pd_responder_free(r);
@@ -230,6 +234,15 @@ int mtuprobe_serve(struct tool_ctx *ctx, int argc, char **argv)
 			}
 			res.sockets |= pd_responder_io_sockets(io[nio++]);
 		}
+	}
+	/* Every socket is bound (a port below 1024 needed
+	 * CAP_NET_BIND_SERVICE): the requests of strangers are served with no
+	 * privilege, not as root. */
+	if ((rc = tool_drop_privileges()) < 0) {
+		while (nio)
+			pd_responder_io_close(io[--nio]);
+		pd_responder_free(r);
+		tool_die(ctx, PD_EXIT_UNKNOWN, "cannot drop privileges: %s", tool_privs_error(rc));
 	}
 
 	memset(&sa, 0, sizeof(sa));

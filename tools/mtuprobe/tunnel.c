@@ -707,6 +707,11 @@ int mtuprobe_tunnel(struct tool_ctx *ctx, int argc, char **argv)
 		res.inner_probed = true;
 		measure(res.inner_target, 0, res.ifname, true, &res.inner);
 	}
+	/* The last measurement dropped every privilege; one that failed
+	 * early, or a check that measured nothing, drops them here. */
+	if ((rc = tool_drop_privileges()) < 0)
+		tool_report_fail(&res.report, PD_EXIT_UNKNOWN, "cannot drop privileges: %s",
+				 tool_privs_error(rc));
 	conclude(&o, &res);
 out:
 	return tool_emit(ctx, &res.report, &res, &render);

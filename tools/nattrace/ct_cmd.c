@@ -208,7 +208,7 @@ int nt_conntrack_main(struct tool_ctx *ctx, int argc, char **argv)
 		ct_fail(&run->report, rc, &err, "opening ctnetlink");
 	} else if ((rc = tool_keep_only_capability(CAP_NET_ADMIN)) < 0) {
 		tool_report_fail(&run->report, PD_EXIT_UNKNOWN, "cannot drop privileges: %s",
-				 strerror(-rc));
+				 tool_privs_error(rc));
 	} else if (!run->report.error[0]) {
 		rc = pd_ct_dump(ct, &o.filter, o.dump_flags, dump_entry, run, &st, &err);
 		dumped = rc != PD_ERR_PERM;
@@ -443,7 +443,7 @@ int nt_watch_main(struct tool_ctx *ctx, int argc, char **argv)
 		ct_fail(&run->report, rc, &err, "opening ctnetlink");
 	else if ((rc = tool_keep_only_capability(CAP_NET_ADMIN)) < 0)
 		tool_report_fail(&run->report, PD_EXIT_UNKNOWN, "cannot drop privileges: %s",
-				 strerror(-rc));
+				 tool_privs_error(rc));
 	if (!run->report.error[0]) {
 		if (run->render && nt_watch_render_start(run->out, ctx, &o.filter) < 0)
 			tool_report_fail(&run->report, PD_EXIT_UNKNOWN, "out of memory");

@@ -903,6 +903,13 @@ int nattrace_flow(struct tool_ctx *ctx, int argc, char **argv)
 			res.ct[i].reply_dst_local = res.ct[i].snat &&
 						    is_local(nl, &res.ct[i].reply.dst);
 	}
+	/* The conntrack dump was the one request that needed CAP_NET_ADMIN;
+	 * route lookups and /proc/sys reads need none. */
+	if ((rc = tool_drop_privileges()) < 0) {
+		tool_report_fail(&res.report, PD_EXIT_UNKNOWN, "cannot drop privileges: %s",
+				 tool_privs_error(rc));
+		goto out;
+	}
 	request(nl, &o, &res);
 	reply_path(nl, &o, &res);
 	conclude(nl, &o, &res);

@@ -110,8 +110,11 @@ void flow_conntrack(const struct flow_opts *o, struct flow_result *res)
 	pd_ct_close(ct);
 	if (rc < 0) {
 		pd_error_message(&err, msg, sizeof(msg));
+		/* The library's message names the capability already. */
 		snprintf(res->ct_error, sizeof(res->ct_error), "%s%s", msg,
-			 rc == PD_ERR_PERM ? " (needs CAP_NET_ADMIN)" : "");
+			 rc != PD_ERR_PERM ? ""
+			 : strstr(msg, "CAP_NET_ADMIN") ? "; run as root or give --no-conntrack"
+			 : " (needs CAP_NET_ADMIN); run as root or give --no-conntrack");
 		return;
 	}
 	res->ct_read = true;

@@ -170,7 +170,15 @@ static int nattrace_run(struct tool_ctx *ctx, int argc, char **argv)
 	if (argc > 1)
 		return tool_usage_error(ctx, "unexpected argument '%s' after HOST", argv[1]);
 	if (peer_opts.enabled) {
+		int rc;
+
 		nattrace_result_init(&res);
+		/* Peer mode's UDP sockets need no privilege at all. */
+		if ((rc = tool_drop_privileges()) < 0) {
+			tool_report_fail(&res.report, PD_EXIT_UNKNOWN, "cannot drop privileges: %s",
+					 tool_privs_error(rc));
+			return tool_emit(ctx, &res.report, &res, &render);
+		}
 		nattrace_peer_run(&peer_opts, argv[0], &res.peer, &res.report);
 		nattrace_peer_conclude(&res.peer, &res.report);
 		return tool_emit(ctx, &res.report, &res, &render);

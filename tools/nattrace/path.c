@@ -661,7 +661,7 @@ void nattrace_path_run(const struct nattrace_path_opts *o, const char *host,
 		rc = tool_drop_privileges();
 		if (rc < 0)
 			tool_report_fail(r.rep, PD_EXIT_UNKNOWN, "cannot drop privileges: %s",
-					 strerror(-rc));
+					 tool_privs_error(rc));
 	}
 	if (!rc)
 		trace(&r);

@@ -238,6 +238,10 @@ int tunsniff_correlate(struct tool_ctx *ctx, int argc, char **argv)
 	rc = src_open(&s[0], &res->in[0], &cs[0], "A", &res->report);
 	if (!rc)
 		rc = src_open(&s[1], &res->in[1], &cs[1], "B", &res->report);
+	/* Both files are open: the records in them are read unprivileged. */
+	if (!rc && (rc = tool_drop_privileges()) < 0)
+		tool_report_fail(&res->report, PD_EXIT_UNKNOWN, "cannot drop privileges: %s",
+				 tool_privs_error(rc));
 	if (!rc) {
 		o.window_ns = res->window_ns;
 		rc = pd_corr_run(&o, &cs[0], &cs[1], &res->corr, &err);
@@ -442,20 +446,22 @@ int tunsniff_record(struct tool_ctx *ctx, int argc, char **argv)
 	memset(&w, 0, sizeof(w));
 	w.in = &res->in[0];
 	rc = rec_open(&o, &cap, &res->report);
-	if (!rc && o.iface) {
-		int e = tool_drop_privileges();
-
-		if (e < 0) {
-			tool_report_fail(&res->report, PD_EXIT_UNKNOWN, "cannot drop privileges: %s",
-					 strerror(-e));
-			rc = PD_EXIT_UNKNOWN;
-		}
-	}
+	/* The record file is created before privileges go, so the path is
+	 * the invoking user's (a directory only root may write, say). */
 	if (!rc) {
 		w.fp = fopen(o.out, "wb");
 		if (!w.fp) {
 			tool_report_fail(&res->report, PD_EXIT_UNKNOWN, "cannot create '%s': %s", o.out,
 					 strerror(errno));
+			rc = PD_EXIT_UNKNOWN;
+		}
+	}
+	if (!rc) {
+		int e = tool_drop_privileges();
+
+		if (e < 0) {
+			tool_report_fail(&res->report, PD_EXIT_UNKNOWN, "cannot drop privileges: %s",
+					 tool_privs_error(e));
 			rc = PD_EXIT_UNKNOWN;
 		}
 	}

@@ -55,6 +55,7 @@ static int open_sources(const struct tunsniff_opts *o, struct pd_cap *cap,
 			struct tunsniff_result *res)
 {
 	struct pd_error err = { 0 };
+	int rc;
 
 	for (unsigned i = 0; i < o->nfile; i++)
 		if (pd_cap_add_file(cap, o->file[i], &err) < 0) {
@@ -90,8 +91,11 @@ static int open_sources(const struct tunsniff_opts *o, struct pd_cap *cap,
 				 err.what ? err.what : "cannot write");
 		return -1;
 	}
-	if (o->niface && tool_drop_privileges() < 0) {
-		tool_report_fail(&res->report, PD_EXIT_UNKNOWN, "cannot drop privileges");
+	/* Every input and the -w files are open: nothing needs a privilege
+	 * any more (files given to -r too: the frames read are untrusted). */
+	if ((rc = tool_drop_privileges()) < 0) {
+		tool_report_fail(&res->report, PD_EXIT_UNKNOWN, "cannot drop privileges: %s",
+				 tool_privs_error(rc));
 		return -1;
 	}
 	return 0;
