@@ -212,6 +212,7 @@ lab-check: all tests
 	@sh tests/lab/probe-tests.sh $(BUILD)
 	@sh tests/lab/peer-tests.sh $(BUILD)
 	@sh tests/lab/mtuprobe-tests.sh $(BUILD)
+	@sh tests/lab/spoof-tests.sh $(BUILD)
 	@sh tests/lab/netlink-tests.sh $(BUILD)
 	@sh tests/lab/tunnel-tests.sh $(BUILD)
 	@sh tests/lab/correlate-tests.sh $(BUILD)

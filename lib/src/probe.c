@@ -17,7 +17,10 @@
  *   more, and a receive that fails with such an errno just goes on.
  * - A send refused for the local MTU queues a SO_EE_ORIGIN_LOCAL error
  *   carrying that MTU; it is the only way to tell a real local EMSGSIZE
- *   from a stale one left by a "fragmentation needed".
+ *   from a stale one left by a "fragmentation needed".  Under a stream of
+ *   (forged) ICMP errors the pending error can come back before every send,
+ *   so SO_ERROR is cleared before each try, and a probe is "local too big"
+ *   only on the kernel's local error, never on a repeated EMSGSIZE alone.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -38,6 +41,7 @@
 #include "sockerr.h"
 
 #define READ_BUDGET 256          /* messages one pd_prober_recv may consume */
+#define SEND_TRIES 8             /* sends of one probe failing without a local error */
 #define TS_MAX_AGE_NS 60000000000LL /* older kernel stamps: the clock moved */
 
 enum { RX_EVENT = 1, RX_CONSUMED = 0, RX_EMPTY = 2 };
@@ -93,23 +97,6 @@ void pdi_sa_set_port(struct sockaddr_storage *sa, uint16_t port)
 		s6.sin6_port = htons(port);
 		memcpy(sa, &s6, sizeof(s6));
 	}
-}
-
-uint16_t pdi_sa_port(const struct sockaddr_storage *sa)
-{
-	if (sa->ss_family == AF_INET) {
-		struct sockaddr_in s4;
-
-		memcpy(&s4, sa, sizeof(s4));
-		return ntohs(s4.sin_port);
-	}
-	if (sa->ss_family == AF_INET6) {
-		struct sockaddr_in6 s6;
-
-		memcpy(&s6, sa, sizeof(s6));
-		return ntohs(s6.sin6_port);
-	}
-	return 0;
 }
 
 int pdi_socket(struct pd_prober *p, const struct pd_probe_opts *o, int type, int proto,
@@ -505,6 +492,27 @@ static void count_event(struct pd_prober *p, enum pd_probe_event_kind k)
 	}
 }
 
+/* An ICMP error that quotes no probe of ours, by what it claims. */
+static void count_ignored_error(struct pd_prober *p, uint8_t type, uint8_t code)
+{
+	switch (pdi_icmp_err_kind(p->flow.family, type, code)) {
+	case PDI_ERRK_TOO_BIG:
+		p->st.ignored_too_big++;
+		break;
+	case PDI_ERRK_TTL:
+		p->st.ignored_ttl_exceeded++;
+		break;
+	case PDI_ERRK_UNREACH:
+		p->st.ignored_unreach++;
+		break;
+	case PDI_ERRK_OTHER:
+		p->st.ignored_other_errors++;
+		break;
+	case PDI_ERRK_NONE:
+		break;
+	}
+}
+
 static int64_t ts_ns(const struct timespec *t)
 {
 	return (int64_t)t->tv_sec * 1000000000LL + t->tv_nsec;
@@ -536,12 +544,13 @@ static int conclude(struct pd_prober *p, enum pdi_verdict v, const struct pdi_ma
 {
 	const struct pdi_probe_rec *r;
 
-	if (v == PDI_UNMATCHED) {
-		p->st.ignored_unmatched++;
-		return RX_CONSUMED;
-	}
 	if (v != PDI_EVENT) {
-		p->st.ignored_bogus++;
+		if (v == PDI_UNMATCHED)
+			p->st.ignored_unmatched++;
+		else
+			p->st.ignored_bogus++;
+		if (m->has_icmp)
+			count_ignored_error(p, m->icmp_type, m->icmp_code);
 		return RX_CONSUMED;
 	}
 	r = pdi_table_get(&p->tab, m->probe_id);
@@ -620,6 +629,7 @@ static int read_one(struct pd_prober *p, int fd, bool errq, struct local_err *lo
 		 * is now cleared, and its message is in the error queue. */
 		return RX_CONSUMED;
 	}
+	memset(&m, 0, sizeof(m));
 	pdi_cmsg_parse(&msg, &cm);
 	when = rx_time(&cm);
 	if (errq) {
@@ -688,23 +698,6 @@ static int set_ttl(struct pd_prober *p, unsigned ttl, struct pd_error *err)
 	return PD_OK;
 }
 
-/* The interface MTU when the kernel left no local error: the route's MTU
- * (connected sockets only). */
-static uint32_t sock_mtu(const struct pd_prober *p)
-{
-	int mtu = 0;
-	socklen_t len = sizeof(mtu);
-	int rc;
-
-	if (!p->fd_connected)
-		return 0;
-	if (p->flow.family == 6)
-		rc = getsockopt(p->fd, IPPROTO_IPV6, IPV6_MTU, &mtu, &len);
-	else
-		rc = getsockopt(p->fd, IPPROTO_IP, IP_MTU, &mtu, &len);
-	return rc == 0 && mtu > 0 ? (uint32_t)mtu : 0;
-}
-
 static void local_too_big(struct pd_prober *p, const struct pdi_probe_rec *r, uint32_t mtu)
 {
 	struct pd_probe_event ev;
@@ -750,11 +743,13 @@ int pd_prober_send(struct pd_prober *p, size_t ip_size, unsigned ttl, uint32_t *
 		p->st.send_errors++;
 		return pd_fail(err, PD_ERR_INVAL, 0, "the probe could not be built");
 	}
-	clear_so_error(p->fd);
-	for (int attempt = 0; attempt < 2; attempt++) {
+	for (int attempt = 0; attempt < SEND_TRIES; attempt++) {
 		struct local_err local = { false, 0 };
 		ssize_t n;
 
+		/* Every ICMP error that reached the socket since (a flood of
+		 * forged ones included) left a pending error for send(). */
+		clear_so_error(p->fd);
 		clock_gettime(CLOCK_MONOTONIC, &r->sent);
 		if (p->fd_connected)
 			n = send(p->fd, p->tx, len, 0);
@@ -768,17 +763,21 @@ int pd_prober_send(struct pd_prober *p, size_t ip_size, unsigned ttl, uint32_t *
 			return PD_OK;
 		}
 		e = n < 0 ? errno : EIO;
-		if (e == EMSGSIZE) {
-			drain_errq(p, p->fd, &local);
-			/* Without the local error it was a stale one left by
-			 * an ICMP error: try again; twice, it is real. */
-			if (local.found || attempt == 1) {
-				local_too_big(p, r, local.found ? local.mtu : sock_mtu(p));
-				if (probe_id)
-					*probe_id = r->id;
-				return PD_OK;
-			}
+		/* Only the kernel's own local error proves the size too big
+		 * for the interface; its MTU is the interface's (PMTUDISC_PROBE
+		 * ignores the route cache, which forged errors may have
+		 * lowered).  A failure without one was an error left pending
+		 * by an ICMP error, or another: try again.  Reading the error
+		 * queue also makes room for the next local error. */
+		drain_errq(p, p->fd, &local);
+		if (local.found) {
+			local_too_big(p, r, local.mtu);
+			if (probe_id)
+				*probe_id = r->id;
+			return PD_OK;
 		}
+		if (attempt + 1 < SEND_TRIES)
+			p->st.stale_send_errors++;
 	}
 	r->id = 0; /* never sent: nothing can answer it */
 	p->st.send_errors++;

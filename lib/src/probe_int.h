@@ -63,7 +63,6 @@ struct pd_prober {
 uint32_t pdi_rand32(struct pd_prober *p);
 socklen_t pdi_sa_len(int family);
 void pdi_sa_set_port(struct sockaddr_storage *sa, uint16_t port);
-uint16_t pdi_sa_port(const struct sockaddr_storage *sa);
 /* A socket of this family, non-blocking, close-on-exec, bound to the
  * device if one was asked for.  EPERM/EACCES give PD_ERR_PERM with
  * perm_what, other failures PD_ERR_SYSTEM. */

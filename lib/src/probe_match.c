@@ -20,7 +20,10 @@
  * bad checksum, "fragmentation needed" quoting a packet without DF).  A
  * "too big" error about our probe whose MTU is impossible (below the
  * protocol minimum, or not below the probe's size) is an event flagged
- * mtu_bogus: it shows that the router answers, wrongly.  Every packet byte
+ * mtu_bogus: it shows that the router answers, wrongly.  Where the quoted
+ * IP header is seen (raw sockets) its total length must be the probe's;
+ * where the kernel returns only the quoted payload (error queues) the
+ * quoted destination it names must be the target.  Every packet byte
  * is read through the library's decoders or the bounds-checked cursor.
  */
 #include <string.h>
@@ -170,6 +173,51 @@ bool pdi_sa_addr(const struct sockaddr_storage *sa, uint8_t out[16])
 		return true;
 	}
 	return false;
+}
+
+uint16_t pdi_sa_port(const struct sockaddr_storage *sa)
+{
+	if (sa->ss_family == AF_INET) {
+		struct sockaddr_in s4;
+
+		memcpy(&s4, sa, sizeof(s4));
+		return ntohs(s4.sin_port);
+	}
+	if (sa->ss_family == AF_INET6) {
+		struct sockaddr_in6 s6;
+
+		memcpy(&s6, sa, sizeof(s6));
+		return ntohs(s6.sin6_port);
+	}
+	return 0;
+}
+
+enum pdi_err_kind pdi_icmp_err_kind(int family, uint8_t type, uint8_t code)
+{
+	if (family == 6) {
+		switch (type) {
+		case PD_ICMP6_PACKET_TOO_BIG:
+			return PDI_ERRK_TOO_BIG;
+		case PD_ICMP6_TIME_EXCEEDED:
+			return code == 0 ? PDI_ERRK_TTL : PDI_ERRK_OTHER;
+		case PD_ICMP6_DEST_UNREACH:
+			return PDI_ERRK_UNREACH;
+		case PD_ICMP6_PARAM_PROBLEM:
+			return PDI_ERRK_OTHER;
+		}
+		return type < 128 ? PDI_ERRK_OTHER : PDI_ERRK_NONE;
+	}
+	switch (type) {
+	case PD_ICMP4_DEST_UNREACH:
+		return code == PD_ICMP4_CODE_FRAG_NEEDED ? PDI_ERRK_TOO_BIG : PDI_ERRK_UNREACH;
+	case PD_ICMP4_TIME_EXCEEDED:
+		return code == 0 ? PDI_ERRK_TTL : PDI_ERRK_OTHER;
+	case PD_ICMP4_PARAM_PROBLEM:
+	case 4:  /* source quench */
+	case 5:  /* redirect */
+		return PDI_ERRK_OTHER;
+	}
+	return PDI_ERRK_NONE;
 }
 
 static bool addr_eq(int family, const uint8_t *a, const uint8_t *b)
@@ -374,9 +422,11 @@ static enum pdi_verdict quoted_probe(const struct pdi_flow *f, const struct pdi_
 	struct pd_cursor c = pd_cur_init(q, qlen);
 	const uint8_t *src, *dst, *l4;
 	size_t l4len;
+	uint32_t total;
 	uint8_t ver = 0, proto;
 	struct pd_ipv4 ip4;
 	struct pd_ipv6 ip6;
+	enum pdi_verdict v;
 
 	if (!pd_cur_peek8(&c, 0, &ver))
 		return PDI_BOGUS;
@@ -393,6 +443,7 @@ static enum pdi_verdict quoted_probe(const struct pdi_flow *f, const struct pdi_
 		proto = ip4.proto;
 		l4 = q + ip4.ihl;
 		l4len = ip4.payload_len;
+		total = ip4.total_len;
 		*df = ip4.df;
 	} else {
 		if (pd_ipv6_decode(q, qlen, &ip6, NULL) < 0)
@@ -404,13 +455,19 @@ static enum pdi_verdict quoted_probe(const struct pdi_flow *f, const struct pdi_
 		proto = ip6.proto;
 		l4 = q + ip6.hdr_len;
 		l4len = ip6.payload_len;
+		total = (uint32_t)ip6.plen + PDI_IP6_HDR;
 		*df = true;
 	}
 	if (!addr_eq(f->family, dst, f->dst))
 		return PDI_UNMATCHED;
 	if (f->src_known && !addr_eq(f->family, src, f->src))
 		return PDI_UNMATCHED;
-	return quoted_l4(f, t, proto, l4, l4len, out);
+	v = quoted_l4(f, t, proto, l4, l4len, out);
+	/* Routers quote the header as they received it: its length is the
+	 * probe's, whatever else the quote names. */
+	if (v == PDI_EVENT && total != (*out)->ip_size)
+		return PDI_BOGUS;
+	return v;
 }
 
 static enum pdi_verdict echo_reply(const struct pdi_flow *f, const struct pdi_table *t,
@@ -449,12 +506,18 @@ enum pdi_verdict pdi_match_icmp(const struct pdi_flow *f, const struct pdi_table
 	memset(m, 0, sizeof(*m));
 	if (!msg || pd_icmp_decode(f->family, msg, len, &icmp, NULL) < 0)
 		return PDI_BOGUS;
-	if (f->family == 4 && pd_csum(msg, len) != 0)
+	if (icmp.is_echo && f->family == 4 && pd_csum(msg, len) != 0)
 		return PDI_BOGUS;
 	if (icmp.is_echo)
 		return echo_reply(f, t, &icmp, msg, len, from, m);
 	if (!icmp.is_error)
 		return PDI_UNMATCHED;
+	/* Ignored or not, the caller counts errors by what they claim. */
+	m->has_icmp = true;
+	m->icmp_type = icmp.type;
+	m->icmp_code = icmp.code;
+	if (f->family == 4 && pd_csum(msg, len) != 0)
+		return PDI_BOGUS;
 	v = quoted_probe(f, t, msg + icmp.body_off, icmp.body_len, &r, &df);
 	if (v != PDI_EVENT)
 		return v;
@@ -544,6 +607,20 @@ enum pdi_verdict pdi_match_errq(const struct pdi_flow *f, const struct pdi_table
 		return PDI_UNMATCHED;
 	if (se->origin != (f->family == 6 ? PDI_EE_ORIGIN_ICMP6 : PDI_EE_ORIGIN_ICMP))
 		return PDI_UNMATCHED;
+	m->has_icmp = true;
+	m->icmp_type = se->type;
+	m->icmp_code = se->code;
+	/* The kernel hands a ping socket every error quoting its echo
+	 * identifier, whatever the quoted destination: it must be ours (and
+	 * for UDP the port too, though the kernel matched the socket by it). */
+	if (se->quoted.ss_family != 0) {
+		uint8_t qdst[16];
+
+		if (!pdi_sa_addr(&se->quoted, qdst) || !addr_eq(f->family, qdst, f->dst))
+			return PDI_UNMATCHED;
+		if (f->method != PD_PROBE_ICMP && pdi_sa_port(&se->quoted) != f->dport)
+			return PDI_UNMATCHED;
+	}
 	from_dst = pdi_sa_addr(&se->offender, from) && addr_eq(f->family, from, f->dst);
 	switch (f->method) {
 	case PD_PROBE_UDP:

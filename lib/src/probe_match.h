@@ -98,7 +98,9 @@ bool pdi_table_seen(struct pdi_table *t, uint32_t id, enum pd_probe_event_kind k
 
 /* An ICMP / ICMPv6 message (from its type byte on; for IPv4 the IP header
  * already removed) that arrived from `from`: an echo reply or an error
- * quoting one of our probes.  IPv4 checksums are verified (raw sockets see
+ * quoting one of our probes (the quoted total length must be the probe's).
+ * For an error, m->has_icmp, icmp_type and icmp_code are set whatever the
+ * verdict (also by pdi_match_errq).  IPv4 checksums are verified (raw sockets see
  * packets before the kernel checks them); IPv6 ones are the kernel's job. */
 enum pdi_verdict pdi_match_icmp(const struct pdi_flow *f, const struct pdi_table *t,
 				const uint8_t *msg, size_t len, const uint8_t from[16],
@@ -129,13 +131,28 @@ uint64_t pdi_peer_nonce(const struct pdi_flow *f, const struct pdi_probe_rec *r)
 
 /* An ICMP-origin error-queue entry of a UDP or ICMP datagram socket: the
  * extended error and the bytes the kernel returned with it (UDP: the quoted
- * UDP payload; ICMP: the quoted echo request from its ICMP header on). */
+ * UDP payload; ICMP: the quoted echo request from its ICMP header on).  If
+ * se->quoted is set, the quoted destination must be the target (and for
+ * UDP and PEER its port the flow's). */
 enum pdi_verdict pdi_match_errq(const struct pdi_flow *f, const struct pdi_table *t,
 				const struct pdi_sockerr *se, const uint8_t *data,
 				size_t len, struct pdi_match *m);
 
+/* What an ICMP error claims, for counting the ignored ones. */
+enum pdi_err_kind {
+	PDI_ERRK_NONE = 0,          /* not an error (echo, informational) */
+	PDI_ERRK_TOO_BIG,           /* fragmentation needed, packet too big */
+	PDI_ERRK_TTL,               /* time exceeded in transit */
+	PDI_ERRK_UNREACH,           /* destination unreachable, other codes */
+	PDI_ERRK_OTHER,             /* parameter problem, reassembly time
+				       exceeded, source quench, redirect */
+};
+enum pdi_err_kind pdi_icmp_err_kind(int family, uint8_t type, uint8_t code);
+
 /* The 16-byte form of a socket address (IPv4 in the first 4 bytes); false
  * for other families. */
 bool pdi_sa_addr(const struct sockaddr_storage *sa, uint8_t out[16]);
+/* The port of an AF_INET / AF_INET6 address, host order; 0 otherwise. */
+uint16_t pdi_sa_port(const struct sockaddr_storage *sa);
 
 #endif

@@ -14,6 +14,9 @@
  *   | offender: struct sockaddr_in / sockaddr_in6        |
  *   +----------------------------------------------------+
  *
+ * The msg_name of an error-queue message is the destination address (and
+ * port) of the packet the error quotes (ip_recv_error, ipv6_recv_error).
+ *
  * Control data comes from the kernel, not the network, but its length is
  * still checked before every read, and bytes are copied out (memcpy), never
  * cast in place: CMSG_DATA carries no alignment promise for these structs.
@@ -87,4 +90,7 @@ void pdi_cmsg_parse(const struct msghdr *msg, struct pdi_cmsgs *out)
 			out->has_ts = true;
 		}
 	}
+	/* An error-queue message names the quoted packet's destination. */
+	if (out->err.present && msg->msg_name)
+		parse_offender(msg->msg_name, msg->msg_namelen, &out->err.quoted);
 }

@@ -27,6 +27,11 @@ struct pdi_sockerr {
 	/* SO_EE_OFFENDER: who sent the ICMP error; ss_family 0 when the
 	 * kernel gave none (local errors). */
 	struct sockaddr_storage offender;
+	/* The destination of the packet the error quotes, with its port (UDP:
+	 * the quoted destination port; ping sockets: 0): the kernel returns
+	 * it as the msg_name of an error-queue message.  ss_family 0 when
+	 * there was none. */
+	struct sockaddr_storage quoted;
 };
 
 struct pdi_cmsgs {

@@ -1043,6 +1043,205 @@ static void test_sa_addr(void **state)
 	assert_memory_equal(a, server6, 16);
 }
 
+/* ---- forged errors (issue 7: spoofed ICMP) ------------------------------- */
+
+/* An error about probe k whose quoted IP header claims `total` bytes
+ * instead of the probe's; everything else (flow, ids, token) is the probe's. */
+static enum pdi_verdict length_forged(const struct fx *x, const struct pk *k, uint16_t total,
+				      struct pdi_match *m)
+{
+	uint8_t q[BUF], pkt[BUF];
+	const uint8_t *msg;
+	size_t qlen = probe_bytes(x, k, q);
+	size_t len;
+	uint8_t *h;
+	enum pdi_verdict v;
+
+	if (x->f.family == 6) {
+		pd_store_be16(q + 4, (uint16_t)(total - 40));
+	} else {
+		pd_store_be16(q + 2, total);
+		q[10] = q[11] = 0;
+		pd_store_be16(q + 10, pd_csum(q, 20));
+	}
+	len = icmp_error(x, x->router, too_big_type(x->f.family), too_big_code(x->f.family),
+			 x->f.family == 6 ? 1280 : 552, q, qlen, pkt, &msg);
+	h = heap_copy(msg, len);
+	v = pdi_match_icmp(&x->f, &x->t, h, len, x->router, m);
+	free(h);
+	return v;
+}
+
+/* Regression: a "too big" quoting a probe exactly except for the quoted
+ * total length was believed on raw sockets (an on-path forger's tiny MTU). */
+static void test_quoted_length(void **state)
+{
+	static const enum pd_probe_method ms[] = { PD_PROBE_ICMP, PD_PROBE_UDP, PD_PROBE_TCP };
+	struct pdi_match m;
+
+	(void)state;
+	for (int fam = 4; fam <= 6; fam += 2) {
+		for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
+			struct fx *x = fixture(fam, ms[i]);
+			struct pk k = pk_of(x, 2);       /* 1455 bytes */
+
+			assert_int_equal(length_forged(x, &k, 1455, &m), PDI_EVENT);
+			assert_int_equal(m.kind, PD_PROBE_TOO_BIG);
+			assert_int_equal(m.probe_id, 2);
+			assert_int_equal(length_forged(x, &k, 1451, &m), PDI_BOGUS);
+			assert_true(m.has_icmp);
+			assert_int_equal(m.icmp_type, too_big_type(fam));
+			assert_int_equal(length_forged(x, &k, 1459, &m), PDI_BOGUS);
+			/* Probe 1's length with probe 2's fields. */
+			assert_int_equal(length_forged(x, &k, 1454, &m), PDI_BOGUS);
+			free(x);
+		}
+	}
+}
+
+/* Errors ignored for other reasons still say what they claimed. */
+static void test_ignored_kind(void **state)
+{
+	struct pdi_match m;
+
+	(void)state;
+	for (int fam = 4; fam <= 6; fam += 2) {
+		struct fx *x = fixture(fam, PD_PROBE_UDP);
+		struct pk k = pk_of(x, 1);
+
+		k.sport_delta = 1;
+		assert_int_equal(too_big_verdict(x, &k, 68, &m), PDI_UNMATCHED);
+		assert_true(m.has_icmp);
+		assert_int_equal(m.icmp_type, too_big_type(fam));
+		assert_int_equal(m.icmp_code, too_big_code(fam));
+		assert_int_equal(pdi_icmp_err_kind(fam, m.icmp_type, m.icmp_code),
+				 PDI_ERRK_TOO_BIG);
+		k = pk_of(x, 1);
+		k.cookie = COOKIE ^ 1;
+		assert_int_equal(err_verdict(x, &k, x->router, fam == 6 ? 3 : 11, 0, 0, &m),
+				 PDI_UNMATCHED);
+		assert_true(m.has_icmp);
+		assert_int_equal(pdi_icmp_err_kind(fam, m.icmp_type, m.icmp_code), PDI_ERRK_TTL);
+		free(x);
+	}
+	/* The classification itself (RFC 792, RFC 4443 section 3). */
+	assert_int_equal(pdi_icmp_err_kind(4, 3, 4), PDI_ERRK_TOO_BIG);
+	assert_int_equal(pdi_icmp_err_kind(4, 3, 3), PDI_ERRK_UNREACH);
+	assert_int_equal(pdi_icmp_err_kind(4, 3, 13), PDI_ERRK_UNREACH);
+	assert_int_equal(pdi_icmp_err_kind(4, 11, 0), PDI_ERRK_TTL);
+	assert_int_equal(pdi_icmp_err_kind(4, 11, 1), PDI_ERRK_OTHER);
+	assert_int_equal(pdi_icmp_err_kind(4, 12, 0), PDI_ERRK_OTHER);
+	assert_int_equal(pdi_icmp_err_kind(4, 5, 1), PDI_ERRK_OTHER);
+	assert_int_equal(pdi_icmp_err_kind(4, 0, 0), PDI_ERRK_NONE);
+	assert_int_equal(pdi_icmp_err_kind(4, 8, 0), PDI_ERRK_NONE);
+	assert_int_equal(pdi_icmp_err_kind(6, 2, 0), PDI_ERRK_TOO_BIG);
+	assert_int_equal(pdi_icmp_err_kind(6, 1, 4), PDI_ERRK_UNREACH);
+	assert_int_equal(pdi_icmp_err_kind(6, 3, 0), PDI_ERRK_TTL);
+	assert_int_equal(pdi_icmp_err_kind(6, 3, 1), PDI_ERRK_OTHER);
+	assert_int_equal(pdi_icmp_err_kind(6, 4, 0), PDI_ERRK_OTHER);
+	assert_int_equal(pdi_icmp_err_kind(6, 128, 0), PDI_ERRK_NONE);
+	assert_int_equal(pdi_icmp_err_kind(6, 129, 0), PDI_ERRK_NONE);
+}
+
+static void set_quoted(struct pdi_sockerr *se, int family, const uint8_t *addr, uint16_t port)
+{
+	if (family == 6) {
+		struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+
+		memcpy(&s6.sin6_addr, addr, 16);
+		memcpy(&se->quoted, &s6, sizeof(s6));
+	} else {
+		struct sockaddr_in s4 = { .sin_family = AF_INET, .sin_port = htons(port) };
+
+		memcpy(&s4.sin_addr, addr, 4);
+		memcpy(&se->quoted, &s4, sizeof(s4));
+	}
+}
+
+/* Regression: a ping socket gets every error quoting its echo identifier,
+ * whatever the quoted destination; the error queue's msg_name names it. */
+static void test_errq_quoted_dst(void **state)
+{
+	struct pdi_match m;
+	uint8_t d[BUF];
+
+	(void)state;
+	for (int fam = 4; fam <= 6; fam += 2) {
+		struct fx *i = fixture(fam, PD_PROBE_ICMP);
+		struct fx *u = fixture(fam, PD_PROBE_UDP);
+		struct pdi_sockerr se = sockerr(fam, too_big_type(fam), too_big_code(fam), 1280,
+						i->router);
+		struct pk k = pk_of(i, 2);
+		size_t n = errq_data(i, &k, d, 0);
+
+		set_quoted(&se, fam, i->dst, 0);
+		assert_int_equal(pdi_match_errq(&i->f, &i->t, &se, d, n, &m), PDI_EVENT);
+		assert_int_equal(m.kind, PD_PROBE_TOO_BIG);
+		set_quoted(&se, fam, i->router, 0);
+		assert_int_equal(pdi_match_errq(&i->f, &i->t, &se, d, n, &m), PDI_UNMATCHED);
+		assert_true(m.has_icmp);
+		assert_int_equal(m.icmp_type, too_big_type(fam));
+		/* UDP: the kernel matched the ports; the quoted ones must agree. */
+		k = pk_of(u, 2);
+		n = errq_data(u, &k, d, 0);
+		set_quoted(&se, fam, u->dst, UDP_DPORT);
+		assert_int_equal(pdi_match_errq(&u->f, &u->t, &se, d, n, &m), PDI_EVENT);
+		set_quoted(&se, fam, u->dst, UDP_DPORT + 1);
+		assert_int_equal(pdi_match_errq(&u->f, &u->t, &se, d, n, &m), PDI_UNMATCHED);
+		set_quoted(&se, fam, u->src, UDP_DPORT);
+		assert_int_equal(pdi_match_errq(&u->f, &u->t, &se, d, n, &m), PDI_UNMATCHED);
+		free(i);
+		free(u);
+	}
+}
+
+/* pdi_cmsg_parse: msg_name of an error-queue message is the quoted
+ * destination; on an ordinary message it is the sender, not kept. */
+static void test_cmsg_quoted(void **state)
+{
+	union {
+		struct cmsghdr align;
+		uint8_t b[256];
+	} ctl;
+	struct sock_extended_err ee = { .ee_errno = 90, .ee_origin = SO_EE_ORIGIN_ICMP,
+					.ee_type = 3, .ee_code = 4, .ee_info = 552 };
+	struct sockaddr_in name = { .sin_family = AF_INET, .sin_port = htons(UDP_DPORT) };
+	struct sockaddr_in got;
+	struct msghdr msg;
+	struct cmsghdr *c;
+	struct pdi_cmsgs cm;
+
+	(void)state;
+	memcpy(&name.sin_addr, server4, 4);
+	memset(&ctl, 0, sizeof(ctl));
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_name = &name;
+	msg.msg_namelen = sizeof(name);
+	msg.msg_control = ctl.b;
+	msg.msg_controllen = CMSG_SPACE(sizeof(ee));
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_IP;
+	c->cmsg_type = IP_RECVERR;
+	c->cmsg_len = CMSG_LEN(sizeof(ee));
+	memcpy(CMSG_DATA(c), &ee, sizeof(ee));
+	pdi_cmsg_parse(&msg, &cm);
+	assert_true(cm.err.present);
+	assert_int_equal(cm.err.quoted.ss_family, AF_INET);
+	memcpy(&got, &cm.err.quoted, sizeof(got));
+	assert_memory_equal(&got.sin_addr, server4, 4);
+	assert_int_equal(ntohs(got.sin_port), UDP_DPORT);
+	/* A name too short for its family is not taken. */
+	msg.msg_namelen = 4;
+	pdi_cmsg_parse(&msg, &cm);
+	assert_int_equal(cm.err.quoted.ss_family, 0);
+	/* No extended error: no quote. */
+	msg.msg_namelen = sizeof(name);
+	c->cmsg_type = IP_TOS;
+	pdi_cmsg_parse(&msg, &cm);
+	assert_false(cm.err.present);
+	assert_int_equal(cm.err.quoted.ss_family, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1062,6 +1261,10 @@ int main(void)
 		cmocka_unit_test(test_udp_reply),
 		cmocka_unit_test(test_cmsg),
 		cmocka_unit_test(test_sa_addr),
+		cmocka_unit_test(test_quoted_length),
+		cmocka_unit_test(test_ignored_kind),
+		cmocka_unit_test(test_errq_quoted_dst),
+		cmocka_unit_test(test_cmsg_quoted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

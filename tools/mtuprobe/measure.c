@@ -19,6 +19,7 @@
 #include <pathdiag/rtt.h>
 
 #include "mtuprobe.h"
+#include "icmpguard.h"
 
 /* Round timeout bounds: the floor keeps a fast path from being declared
  * lossy by scheduling jitter, the ceiling bounds a dead target's cost. */
@@ -510,6 +511,8 @@ void mtuprobe_measure(const struct mtuprobe_opts *o, struct mtuprobe_result *res
 		    res->search.status != PD_SEARCH_UNKNOWN)
 			break;
 	}
+	if (res->searched)
+		mtuprobe_guard_measure(&dst, res);
 	if (o->peer && res->searched && !res->report.error[0])
 		mtuprobe_peer_finish(o, &dst, res);
 	/* --hops: on the method the search settled on (the last one tried

@@ -103,6 +103,10 @@ struct mtuprobe_result {
 	unsigned warn_mtu;
 	int family_opt;                /* -4 / -6, 0 */
 	enum pd_probe_method method_opt; /* --method / --peer, 0 */
+
+	/* icmpguard.c: the kernel's cached path MTU toward the target after
+	 * the run (a PMTU exception), 0 if none. */
+	unsigned kernel_pmtu;
 };
 
 void mtuprobe_result_init(struct mtuprobe_result *res);

@@ -3,6 +3,7 @@
  * Numbers that were not measured are null, never 0.
  */
 #include "mtuprobe.h"
+#include "icmpguard.h"
 
 static json_t *uint_or_null(unsigned v, bool known)
 {
@@ -94,5 +95,6 @@ json_t *mtuprobe_render_json(const struct tool_ctx *ctx, const void *result)
 	json_object_set_new(doc, "recommendations", recommendations(r));
 	mtuprobe_peer_json(r, doc);
 	mtuprobe_hops_json(r, doc);
+	mtuprobe_guard_json(r, doc);
 	return doc;
 }

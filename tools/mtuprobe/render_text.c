@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "mtuprobe.h"
+#include "icmpguard.h"
 
 static const char *method_text(const struct mtuprobe_result *r)
 {
@@ -89,6 +90,7 @@ void mtuprobe_render_text(const struct tool_ctx *ctx, const void *result, struct
 				r->elapsed_ms, r->srtt_ms,
 				(unsigned long long)(r->probes.ignored_unmatched +
 						     r->probes.ignored_bogus));
+		mtuprobe_guard_text(r, out);
 		if (r->paced)
 			tool_out_printf(out, "  note:       the target rate-limits its answers, so "
 					"rounds were paced (a few probes per refill)\n");

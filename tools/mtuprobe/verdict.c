@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "mtuprobe.h"
+#include "icmpguard.h"
 
 /* A finding in res's report. */
 #define add(res, ...) tool_report_add(&(res)->report, __VA_ARGS__)
@@ -139,8 +140,12 @@ void mtuprobe_conclude(const struct mtuprobe_opts *o, struct mtuprobe_result *re
 	}
 	/* The prober drops impossible answers itself (an MTU below the family
 	 * minimum or not below the probe, bad checksums), the engine the
-	 * ones it classifies: both are reported, neither was believed. */
-	if (s->bogus_ptb || res->probes.ignored_bogus) {
+	 * ones it classifies: both are reported, neither was believed.  Only
+	 * errors that quote a probe exactly make this a warning about the
+	 * path: ones that contradict it (another token, quoted length or
+	 * destination) are what a forger sends, and must not change the
+	 * verdict (they are counted in ignored_errors, icmpguard.c). */
+	if (s->bogus_ptb) {
 		unsigned long long n = s->bogus_ptb + res->probes.ignored_bogus;
 
 		snprintf(ev, sizeof(ev), "%u with an MTU below the minimum, %u not below the probe "
@@ -150,6 +155,7 @@ void mtuprobe_conclude(const struct mtuprobe_opts *o, struct mtuprobe_result *re
 		add(res, "bogus-ptb", PD_SEV_WARNING, ev,
 		    "%llu ICMP errors about our probes were impossible and were ignored", n);
 	}
+	mtuprobe_guard_conclude(res);
 	mtuprobe_peer_conclude(res);
 	/* With --peer both apply to the smaller of both directions. */
 	if (o->expect_mtu && mtuprobe_path_mtu(res) && mtuprobe_path_mtu(res) < o->expect_mtu) {

@@ -171,6 +171,20 @@ struct pd_probe_stats {
 	uint64_t ignored_dup;       /* an answer already reported */
 	uint64_t send_errors;       /* pd_prober_send() failures */
 	uint64_t events_dropped;    /* internal event queue overflow */
+	/* The ICMP / ICMPv6 errors among ignored_unmatched + ignored_bogus,
+	 * by what they claimed: errors that quote no outstanding probe of this
+	 * prober exactly (flow, identifier or ports, sequence, token, quoted
+	 * destination and length), as forged ones or errors about other
+	 * traffic do.  Only what reaches the prober's sockets can be counted:
+	 * the kernel itself drops errors for UDP and ping sockets whose quote
+	 * names other ports or another echo identifier. */
+	uint64_t ignored_too_big;      /* "fragmentation needed", "packet too big" */
+	uint64_t ignored_ttl_exceeded; /* time exceeded in transit */
+	uint64_t ignored_unreach;      /* destination unreachable (other codes) */
+	uint64_t ignored_other_errors; /* parameter problem, reassembly timeout, ... */
+	/* Sends that failed with EMSGSIZE left over from an ICMP error (the
+	 * kernel's pending socket error), not from the local MTU: retried. */
+	uint64_t stale_send_errors;
 };
 
 struct pd_prober_info {
