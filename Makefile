@@ -155,8 +155,8 @@ $(CONF_BIN): $(CONF_OBJ) $(TESTLIB_OBJ) $(LIB_A)
 
 # Test drivers in tests/tools/: gencap (synthetic captures, encode-tshark.sh,
 # benchmarks), peertest, probetest and nlquery (the lab's responder, prober
-# and netlink tests), pd-delayq (the lab's delay stage, lab_delay).  Each
-# links its one source with the test helpers.
+# and netlink tests), pd-delayq (the lab's delay stage, lab_delay), pd-flood
+# (serve-flood-tests.sh).  Each links its one source with the test helpers.
 $(TESTTOOL_BINS): $(BUILD)/%: $(BUILD)/tests/tools/%.o $(TESTLIB_OBJ) $(LIB_A)
 	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
@@ -211,6 +211,7 @@ lab-check: all tests
 	@sh tests/lab/run-tests.sh $(BUILD)
 	@sh tests/lab/probe-tests.sh $(BUILD)
 	@sh tests/lab/peer-tests.sh $(BUILD)
+	@sh tests/lab/serve-flood-tests.sh $(BUILD)
 	@sh tests/lab/mtuprobe-tests.sh $(BUILD)
 	@sh tests/lab/spoof-tests.sh $(BUILD)
 	@sh tests/lab/netlink-tests.sh $(BUILD)

@@ -809,6 +809,7 @@ int pd_responder_tcp(struct pd_responder *r, const uint8_t *syn, size_t syn_len,
 	e = source_get(r, src, now_ms);
 	if (!take(&e->pkt_tok, 1)) {
 		r->st.rate_source++;
+		r->st.tcp_rate_limited++;
 		plan->reason = PD_RESP_RATE_SOURCE;
 		return PD_OK;
 	}

@@ -39,7 +39,11 @@
 #define SYN_BUF 1024
 #define POLL_MS 200
 #define KEYFILE_MAX 4096
-#define LISTEN_BACKLOG 64
+/* Half-open connections the kernel keeps before it answers with SYN
+ * cookies, which keep no SYN (TCP_SAVED_SYN then has nothing, the report
+ * says NO_SYN), and completed ones waiting for accept(): kernel memory of
+ * a few hundred bytes each, bounded by this (and net.core.somaxconn). */
+#define LISTEN_BACKLOG 1024
 
 enum { S_UDP4, S_UDP6, S_TCP4, S_TCP6, S_N };
 

@@ -981,6 +981,45 @@ static void test_tcp_mss_report(void **state)
 	pd_responder_free(r);
 }
 
+/* A connection flood from one address: burst reports at one instant, then
+ * src_pps a second; every other connection is closed without a report and
+ * counted (the responder keeps no connection state). */
+static void tcp_small_rate(struct pd_responder_config *c)
+{
+	c->src_pps = 10;
+	c->src_pps_burst = 20;
+}
+
+static void test_tcp_connection_flood(void **state)
+{
+	struct pd_responder *r = mk(false, tcp_small_rate);
+	struct pd_peer_addr src = v4(203, 0, 113, 9, 40000);
+	struct pd_responder_stats st;
+	struct pd_resp_plan plan;
+	uint8_t b[200];
+	size_t n, reports = 0;
+	int i;
+
+	(void)state;
+	n = syn(4, 1460, b, sizeof(b));
+	for (i = 0; i < 100; i++) {
+		assert_int_equal(pd_responder_tcp(r, b, n, &src, T0, &plan), PD_OK);
+		reports += plan.n;
+	}
+	assert_int_equal(reports, 20);
+	/* One second later: 10 more. */
+	for (i = 0; i < 100; i++) {
+		assert_int_equal(pd_responder_tcp(r, b, n, &src, T0 + 1000, &plan), PD_OK);
+		reports += plan.n;
+	}
+	assert_int_equal(reports, 30);
+	pd_responder_get_stats(r, &st);
+	assert_int_equal(st.tcp_reports, 30);
+	assert_int_equal(st.tcp_rate_limited, 170);
+	assert_int_equal(st.rate_source, 170);
+	pd_responder_free(r);
+}
+
 /* ---- configuration ------------------------------------------------------------ */
 
 static void test_config_checks(void **state)
@@ -1033,6 +1072,7 @@ int main(void)
 		cmocka_unit_test(test_table_eviction),
 		cmocka_unit_test(test_signed_over_rate),
 		cmocka_unit_test(test_tcp_mss_report),
+		cmocka_unit_test(test_tcp_connection_flood),
 		cmocka_unit_test(test_config_checks),
 	};
 

@@ -33,6 +33,7 @@ struct serve_result {
 	bool keyed;
 	unsigned sockets;
 	struct pd_responder_stats st;
+	struct pd_responder_io_stats io;  /* summed over the socket sets */
 };
 
 static void serve_text(const struct tool_ctx *ctx, const void *result, struct tool_out *out)
@@ -59,6 +60,57 @@ static void serve_text(const struct tool_ctx *ctx, const void *result, struct to
 	tool_report_text(ctx, &r->report, out);
 }
 
+/* Every counter of the responder and of its sockets (docs/responder.md,
+ * Statistics): what a flood did, in the responder's own words. */
+static json_t *serve_stats_json(const struct pd_responder_stats *st,
+				const struct pd_responder_io_stats *io)
+{
+	json_t *o = json_object();
+	const struct {
+		const char *name;
+		uint64_t v;
+	} f[] = {
+		{ "rx_packets", st->rx_packets },
+		{ "rx_bytes", st->rx_bytes },
+		{ "tx_packets", st->tx_packets },
+		{ "tx_bytes", st->tx_bytes },
+		{ "rx_unauth_ip_bytes", st->rx_unauth_ip_bytes },
+		{ "tx_unauth_ip_bytes", st->tx_unauth_ip_bytes },
+		{ "hello", st->hello },
+		{ "forward", st->forward },
+		{ "reverse", st->reverse },
+		{ "not_ours", st->not_ours },
+		{ "not_request", st->not_request },
+		{ "bad_source", st->bad_source },
+		{ "malformed", st->malformed },
+		{ "rate_source", st->rate_source },
+		{ "rate_global", st->rate_global },
+		{ "auth_ok", st->auth_ok },
+		{ "auth_bad", st->auth_bad },
+		{ "auth_stale", st->auth_stale },
+		{ "auth_replay", st->auth_replay },
+		{ "refused", st->refused },
+		{ "tcp_reports", st->tcp_reports },
+		{ "tcp_no_syn", st->tcp_no_syn },
+		{ "tcp_rate_limited", st->tcp_rate_limited },
+		{ "src_evictions", st->src_evictions },
+		{ "replay_evictions", st->replay_evictions },
+		{ "src_in_use", st->src_in_use },
+		{ "src_capacity", st->src_capacity },
+		{ "replay_capacity", st->replay_capacity },
+		{ "memory_bytes", st->memory_bytes },
+		{ "io_rx_errors", io->rx_errors },
+		{ "io_tx_errors", io->tx_errors },
+		{ "io_tx_emsgsize", io->tx_emsgsize },
+		{ "io_tcp_accepted", io->tcp_accepted },
+		{ "io_tcp_errors", io->tcp_errors },
+	};
+
+	for (size_t i = 0; o && i < sizeof(f) / sizeof(f[0]); i++)
+		json_object_set_new(o, f[i].name, json_integer((json_int_t)f[i].v));
+	return o ? o : json_null();
+}
+
 static json_t *serve_json(const struct tool_ctx *ctx, const void *result)
 {
 	const struct serve_result *r = result;
@@ -80,6 +132,7 @@ static json_t *serve_json(const struct tool_ctx *ctx, const void *result)
 	json_object_set_new(doc, "refused", json_integer((json_int_t)r->st.refused));
 	json_object_set_new(doc, "auth_bad", json_integer((json_int_t)r->st.auth_bad));
 	json_object_set_new(doc, "memory_bytes", json_integer((json_int_t)r->st.memory_bytes));
+	json_object_set_new(doc, "stats", serve_stats_json(&r->st, &r->io));
 	return doc;
 }
 
@@ -254,6 +307,17 @@ int mtuprobe_serve(struct tool_ctx *ctx, int argc, char **argv)
 		tool_report_fail(&res.report, PD_EXIT_UNKNOWN, "serving stopped: %s", msg);
 	}
 	pd_responder_get_stats(r, &res.st);
+	for (i = 0; i < nio; i++) {
+		struct pd_responder_io_stats s;
+
+		pd_responder_io_get_stats(io[i], &s);
+		res.io.rx_errors += s.rx_errors;
+		res.io.tx_errors += s.tx_errors;
+		res.io.tx_emsgsize += s.tx_emsgsize;
+		res.io.tcp_accepted += s.tcp_accepted;
+		res.io.tcp_errors += s.tcp_errors;
+		res.io.loops += s.loops;
+	}
 	while (nio)
 		pd_responder_io_close(io[--nio]);
 	pd_responder_free(r);

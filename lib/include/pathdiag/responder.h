@@ -152,6 +152,8 @@ struct pd_responder_stats {
 	uint32_t src_in_use, src_capacity;
 	uint32_t replay_capacity;
 	size_t memory_bytes;               /* fixed at creation */
+	uint64_t tcp_rate_limited;         /* TCP connections closed without a report
+					      (source over its request rate) */
 };
 
 void pd_responder_get_stats(const struct pd_responder *r, struct pd_responder_stats *st);
