@@ -183,12 +183,13 @@ check: deps
 unit: $(UNIT_BINS)
 	@sh tests/run-unit.sh $(UNIT_BINS)
 
-conformance: $(CONF_BIN) $(BUILD)/gencap $(BUILD)/tunsniff $(BUILD)/mtuprobe
+conformance: $(CONF_BIN) $(BUILD)/gencap $(BUILD)/floodcap $(BUILD)/tunsniff $(BUILD)/mtuprobe
 	$(CONF_BIN) $(CAPTURES)
 	@sh tests/conformance-gen.sh $(BUILD)
 	@sh tests/encode-tshark.sh $(BUILD)
 	@sh tests/tunsniff-captures.sh $(BUILD) $(CAPTURES)
 	@sh tests/tunsniff-gen.sh $(BUILD)
+	@sh tests/tunsniff-flood.sh $(BUILD)
 	@bash tests/schema-tests.sh $(BUILD) offline
 
 cli: all

@@ -84,7 +84,9 @@ static bool addr_eq(const struct pd_tunrec_addr *a, const struct pd_tunrec_addr 
 	return a->family == b->family && !memcmp(a->addr, b->addr, 16);
 }
 
-static int flow_of(struct side *sd, const struct pd_tunrec *r)
+/* The flow of r; when the table is full, the last flow takes every new
+ * one (counted in *over when given). */
+static int flow_of(struct side *sd, const struct pd_tunrec *r, uint64_t *over)
 {
 	size_t i;
 
@@ -94,8 +96,11 @@ static int flow_of(struct side *sd, const struct pd_tunrec *r)
 		if (f->kind == r->kind && addr_eq(&f->src, &r->src) && addr_eq(&f->dst, &r->dst))
 			return (int)i;
 	}
-	if (sd->nflows >= PD_CORR_MAX_FLOWS)
+	if (sd->nflows >= PD_CORR_MAX_FLOWS) {
+		if (over)
+			(*over)++;
 		return PD_CORR_MAX_FLOWS - 1; /* the last flow takes the overflow */
+	}
 	i = sd->nflows++;
 	memset(&sd->flows[i], 0, sizeof(sd->flows[i]));
 	sd->flows[i].kind = r->kind;
@@ -290,7 +295,7 @@ static int process(struct eng *e, int s, const struct pd_tunrec *r, int64_t t)
 	}
 	if (t > sd->last_t)
 		sd->last_t = t;
-	fi = flow_of(sd, r);
+	fi = flow_of(sd, r, &e->res->flows_overflow);
 	sd->flows[fi].pkts++;
 	/* Age out what waited longer than the window. */
 	while (e->head < e->tail && e->ring[e->head % e->cap].t < t - (int64_t)e->o.window_ns) {
@@ -408,7 +413,7 @@ static int estimate(struct eng *e)
 		} else if (c > 0) {
 			j++;
 		} else {
-			struct flow *fl = &A->flows[flow_of(A, &A->pre[ka[i].idx])];
+			struct flow *fl = &A->flows[flow_of(A, &A->pre[ka[i].idx], NULL)];
 			int64_t d = kb[j].t - ka[i].t;
 
 			if (!fl->prefix_match || d < fl->min_d)
@@ -795,7 +800,7 @@ int pd_corr_run(const struct pd_corr_opts *opts, struct pd_corr_src *a, struct p
 	}
 	e->s[0].nflows = 0;
 	for (i = 0; i < nkeep; i++)
-		e->s[0].flows[flow_of(&e->s[0], &keep[i])].dir = dirs[i];
+		e->s[0].flows[flow_of(&e->s[0], &keep[i], NULL)].dir = dirs[i];
 	for (s = 0; s < 2; s++) {
 		if (e->s[s].src->start_ns) {
 			e->s[s].started = true;

@@ -304,18 +304,160 @@ static void slot_put(uint16_t *table, unsigned h, unsigned idx)
 	table[h] = (uint16_t)(idx + 1);
 }
 
+/* The slot tunnel i hashes to in by_key (which: 0) or by_addr (1). */
+static unsigned tun_home(const struct pd_tunstat *st, unsigned i, int which)
+{
+	const struct pd_ts_tunnel *t = &st->tun[i];
+	bool wg = t->kind == PD_TUN_WIREGUARD;
+
+	if (which)
+		return addr_slot(t->outer_family, t->addr[0], t->addr[1]);
+	return key_slot(t->kind, t->outer_family, t->addr[0], wg ? t->port[0] : 0, t->addr[1],
+			wg ? t->port[1] : 0);
+}
+
+/* Take tunnel idx out of a lookup table: linear probing's deletion, each
+ * later entry of the run moved back into the hole when its home slot does
+ * not lie between the hole and it (so no lookup ends early). */
+static void slot_del(struct pd_tunstat *st, int which, unsigned idx)
+{
+	uint16_t *table = which ? st->by_addr : st->by_key;
+	unsigned h = tun_home(st, idx, which), j, k;
+
+	while (table[h] != idx + 1)
+		h = (h + 1) & HASH_MASK;
+	for (;;) {
+		table[h] = 0;
+		for (j = h;;) {
+			j = (j + 1) & HASH_MASK;
+			if (!table[j])
+				return;
+			k = tun_home(st, table[j] - 1u, which);
+			if (((j - k) & HASH_MASK) >= ((j - h) & HASH_MASK))
+				break;
+		}
+		table[h] = table[j];
+		h = j;
+	}
+}
+
+/* ---- recency lists and eviction (rules in pathdiag/tunstat.h) ------------- */
+
+static void lru_unlink(struct pd_tunstat *st, unsigned i)
+{
+	unsigned l = st->tun_assured[i];
+	uint16_t p = st->lru_prev[i], n = st->lru_next[i];
+
+	if (p)
+		st->lru_next[p - 1] = n;
+	else
+		st->lru_head[l] = n;
+	if (n)
+		st->lru_prev[n - 1] = p;
+	else
+		st->lru_tail[l] = p;
+	st->lru_prev[i] = st->lru_next[i] = 0;
+}
+
+/* Tunnel i becomes the most recently seen of its list. */
+static void lru_push(struct pd_tunstat *st, unsigned i)
+{
+	unsigned l = st->tun_assured[i];
+
+	st->lru_prev[i] = st->lru_tail[l];
+	st->lru_next[i] = 0;
+	if (st->lru_tail[l])
+		st->lru_next[st->lru_tail[l] - 1] = (uint16_t)(i + 1);
+	else
+		st->lru_head[l] = (uint16_t)(i + 1);
+	st->lru_tail[l] = (uint16_t)(i + 1);
+}
+
+/* A packet of tunnel i in direction dir at ts: most recently seen, and
+ * assured once it went both ways or reached PD_TS_ASSURED_PKTS packets. */
+static void tun_touch(struct pd_tunstat *st, unsigned i, int dir, int64_t ts)
+{
+	const struct pd_ts_tunnel *t = &st->tun[i];
+	bool assure = !st->tun_assured[i] &&
+		      (dir || t->dir[0].packets + t->dir[1].packets + 1 >= PD_TS_ASSURED_PKTS);
+
+	st->tun_seen[i] = ts;
+	if (!assure && st->lru_tail[st->tun_assured[i]] == i + 1)
+		return;
+	lru_unlink(st, i);
+	if (assure)
+		st->tun_assured[i] = true;
+	lru_push(st, i);
+}
+
+static void flow_free(struct pd_tunstat *st, unsigned i);
+
+/* Remove tunnel v and everything that names it: its events, its inner
+ * flows, the correlation's references.  Its slot is then free. */
+static void tun_evict(struct pd_tunstat *st, unsigned v)
+{
+	unsigned n = 0;
+
+	slot_del(st, 0, v);
+	slot_del(st, 1, v);
+	lru_unlink(st, v);
+	for (unsigned i = 0; i < st->nev; i++)
+		if (st->ev[i].tunnel == (int)v)
+			st->ev_evicted++;
+		else
+			st->ev[n++] = st->ev[i];
+	st->nev = n;
+	for (unsigned i = st->nflows; i-- > 0;)
+		if (st->flow[i].tunnel == (int)v) {
+			flow_free(st, i);
+			st->flows_freed++;
+		}
+	if (st->corr_pairs)
+		for (unsigned d = 0; d <= PD_TS_CORR_MAXDELTA; d++)
+			if (st->corr_tunnel[d] == (int)v + 1)
+				st->corr_tunnel[d] = 0;
+	for (unsigned s = 0; s < st->nsources && s < PD_TS_MAX_SOURCES; s++)
+		for (unsigned k = 0; k < st->ring_n[s]; k++)
+			if (st->ring[s][k].tunnel == (int)v)
+				st->ring[s][k].tunnel = -1;
+	st->tun_assured[v] = false;
+	st->tun_evicted++;
+}
+
+/* The slot for a new tunnel at ts: a free one, or one evicted for it; -1
+ * when every tunnel is assured and none idle. */
+static int tun_slot(struct pd_tunstat *st, int64_t ts)
+{
+	unsigned v;
+
+	if (st->ntun < st->cap)
+		return (int)st->ntun++;
+	if (st->lru_head[PD_TS_LRU_NEW])
+		v = st->lru_head[PD_TS_LRU_NEW] - 1u;
+	else if (st->lru_head[PD_TS_LRU_ASSURED] &&
+		 ts - st->tun_seen[st->lru_head[PD_TS_LRU_ASSURED] - 1] >= PD_TS_IDLE_USEC)
+		v = st->lru_head[PD_TS_LRU_ASSURED] - 1u;
+	else
+		return -1;
+	tun_evict(st, v);
+	return (int)v;
+}
+
 static int tun_get(struct pd_tunstat *st, const struct classified *c, int fam,
-		   const uint8_t *src, const uint8_t *dst, int *dir)
+		   const uint8_t *src, const uint8_t *dst, int *dir, int64_t ts)
 {
 	struct pd_ts_tunnel *t;
 	bool wg = c->kind == PD_TUN_WIREGUARD;
 	int i = tun_find(st, c->kind, fam, src, c->sport, dst, c->dport, dir);
 
-	if (i >= 0)
+	if (i >= 0) {
+		tun_touch(st, (unsigned)i, *dir, ts);
 		return i;
-	if (st->ntun >= st->cap)
+	}
+	i = tun_slot(st, ts);
+	if (i < 0)
 		return -1;
-	t = &st->tun[st->ntun];
+	t = &st->tun[i];
 	memset(t, 0, sizeof(*t));
 	t->kind = c->kind;
 	t->outer_family = fam;
@@ -328,10 +470,14 @@ static int tun_get(struct pd_tunstat *st, const struct classified *c, int fam,
 	t->key = c->key;
 	t->has_key = c->has_key;
 	slot_put(st->by_key, key_slot(c->kind, fam, src, wg ? c->sport : 0, dst, wg ? c->dport : 0),
-		 st->ntun);
-	slot_put(st->by_addr, addr_slot(fam, src, dst), st->ntun);
+		 (unsigned)i);
+	slot_put(st->by_addr, addr_slot(fam, src, dst), (unsigned)i);
+	st->tun_assured[i] = false;
+	st->tun_seen[i] = ts;
+	lru_push(st, (unsigned)i);
+	st->tun_created++;
 	*dir = 0;
-	return (int)st->ntun++;
+	return i;
 }
 
 /* ---- per-packet accounting ------------------------------------------------- */
@@ -357,7 +503,8 @@ static void hist_add(uint64_t *hist, uint32_t len)
 /* The WireGuard session a message belongs to: keyed by the receiver
  * indices each endpoint chose.  True when a data message's counter jumps
  * past the highest one seen in its direction (packets missing here). */
-static bool wg_session(struct pd_ts_tunnel *t, int dir, const struct pd_wg *wg)
+static bool wg_session(struct pd_tunstat *st, struct pd_ts_tunnel *t, int dir,
+		       const struct pd_wg *wg)
 {
 	int other = !dir;
 	struct pd_ts_session *s = NULL;
@@ -392,11 +539,20 @@ static bool wg_session(struct pd_ts_tunnel *t, int dir, const struct pd_wg *wg)
 		}
 	}
 	if (!s) {
-		if (t->nsess >= PD_TS_MAX_SESSIONS) {
-			t->sess_overflow++;
-			return false;
+		if (t->nsess < PD_TS_MAX_SESSIONS) {
+			s = &t->sess[t->nsess++];
+		} else {
+			/* full: replace a session of a single message (junk
+			 * indices, or a handshake that went nowhere) */
+			for (unsigned i = 0; i < t->nsess && !s; i++)
+				if (t->sess[i].packets <= 1)
+					s = &t->sess[i];
+			if (!s) {
+				t->sess_overflow++;
+				return false;
+			}
+			st->sess_evicted++;
 		}
-		s = &t->sess[t->nsess++];
 		memset(s, 0, sizeof(*s));
 	}
 	if (has_mine) {
@@ -460,8 +616,8 @@ static void backoff(struct pd_ts_dir *d, uint32_t len, struct pd_ts_frame_ref r)
 /* One packet of tunnel t in direction dir: olen its outer IP length; ifam
  * and ilen the family and length of the inner IP packet when it is visible
  * and whole (0: not), wg its WireGuard message (or NULL). */
-static void dir_add(struct pd_ts_tunnel *t, int dir, uint32_t olen, int ifam, uint32_t ilen,
-		    const struct pd_wg *wg, struct pd_ts_frame_ref r)
+static void dir_add(struct pd_tunstat *st, struct pd_ts_tunnel *t, int dir, uint32_t olen,
+		    int ifam, uint32_t ilen, const struct pd_wg *wg, struct pd_ts_frame_ref r)
 {
 	struct pd_ts_dir *d = &t->dir[dir];
 
@@ -503,7 +659,7 @@ static void dir_add(struct pd_ts_tunnel *t, int dir, uint32_t olen, int ifam, ui
 				d->wg_clamped_ev = r;
 			}
 		}
-		if (wg_session(t, dir, wg) && d->gap_nev < PD_TS_MAX_EVIDENCE)
+		if (wg_session(st, t, dir, wg) && d->gap_nev < PD_TS_MAX_EVIDENCE)
 			d->gap_ev[d->gap_nev++] = r;
 	}
 	backoff(d, olen, r);
@@ -526,8 +682,18 @@ static void frag_add(struct pd_ts_dir *d, bool first, uint32_t len, struct pd_ts
 static void event_add(struct pd_tunstat *st, const struct pd_ts_event *e)
 {
 	if (st->nev >= PD_TS_MAX_EVENTS) {
-		st->ev_dropped++;
-		return;
+		unsigned i = 0;
+
+		/* full: one about a tunnel replaces the oldest about none */
+		while (e->tunnel >= 0 && i < st->nev && st->ev[i].tunnel >= 0)
+			i++;
+		if (e->tunnel < 0 || i == st->nev) {
+			st->ev_dropped++;
+			return;
+		}
+		memmove(&st->ev[i], &st->ev[i + 1], (st->nev - i - 1) * sizeof(st->ev[0]));
+		st->nev--;
+		st->ev_evicted++;
 	}
 	st->ev[st->nev++] = *e;
 }
@@ -633,36 +799,159 @@ static uint32_t seq_max(uint32_t a, uint32_t b)
 	return seq_lt(a, b) ? b : a;
 }
 
-/* The flow of tunnel t between (src, sport) and (dst, dport); *side is the
- * sender's index.  Created when new, NULL when the table is full. */
 /* Flows are found like tunnels: an open-addressing table keyed by the
- * tunnel and both endpoints, the same both ways. */
+ * tunnel and both endpoints, the same both ways, with linear probing's
+ * deletion; a list from least to most recently seen picks the flow to
+ * evict (rules in pathdiag/tunstat.h). */
 #define FLOW_MASK (PD_TS_FLOW_SLOTS - 1)
 
+static unsigned flow_slot(int t, int fam, const uint8_t *src, uint16_t sport, const uint8_t *dst,
+			  uint16_t dport)
+{
+	return slot_of(ep_hash(src, sport) + ep_hash(dst, dport) + (uint64_t)t * 1021 +
+		       (uint64_t)fam) & FLOW_MASK;
+}
+
+static unsigned flow_home(const struct pd_tunstat *st, unsigned i)
+{
+	const struct pd_ts_flow *f = &st->flow[i];
+
+	return flow_slot(f->tunnel, f->family, f->addr[0], f->port[0], f->addr[1], f->port[1]);
+}
+
+static void flow_unlink(struct pd_tunstat *st, unsigned i)
+{
+	uint8_t p = st->flow_prev[i], n = st->flow_next[i];
+
+	if (p)
+		st->flow_next[p - 1] = n;
+	else
+		st->flow_head = n;
+	if (n)
+		st->flow_prev[n - 1] = p;
+	else
+		st->flow_tail = p;
+	st->flow_prev[i] = st->flow_next[i] = 0;
+}
+
+static void flow_push(struct pd_tunstat *st, unsigned i)
+{
+	st->flow_prev[i] = st->flow_tail;
+	st->flow_next[i] = 0;
+	if (st->flow_tail)
+		st->flow_next[st->flow_tail - 1] = (uint8_t)(i + 1);
+	else
+		st->flow_head = (uint8_t)(i + 1);
+	st->flow_tail = (uint8_t)(i + 1);
+}
+
+/* Take flow i out of the lookup table (as slot_del does for tunnels) and
+ * out of the list; its entry stays. */
+static void flow_unhash(struct pd_tunstat *st, unsigned i)
+{
+	unsigned h = flow_home(st, i), j, k;
+	bool moved = true;
+
+	flow_unlink(st, i);
+	while (st->by_flow[h] != i + 1)
+		h = (h + 1) & FLOW_MASK;
+	while (moved) {
+		st->by_flow[h] = 0;
+		moved = false;
+		for (j = (h + 1) & FLOW_MASK; st->by_flow[j]; j = (j + 1) & FLOW_MASK) {
+			k = flow_home(st, st->by_flow[j] - 1u);
+			if (((j - k) & FLOW_MASK) >= ((j - h) & FLOW_MASK)) {
+				st->by_flow[h] = st->by_flow[j];
+				h = j;
+				moved = true;
+				break;
+			}
+		}
+	}
+}
+
+/* Forget flow i: the last flow moves into its place. */
+static void flow_free(struct pd_tunstat *st, unsigned i)
+{
+	unsigned last = st->nflows - 1, h;
+
+	flow_unhash(st, i);
+	if (i != last) {
+		uint8_t p = st->flow_prev[last], n = st->flow_next[last];
+
+		st->flow[i] = st->flow[last];
+		for (h = flow_home(st, last); st->by_flow[h] != last + 1; h = (h + 1) & FLOW_MASK)
+			;
+		st->by_flow[h] = (uint8_t)(i + 1);
+		st->flow_prev[i] = p;
+		st->flow_next[i] = n;
+		if (p)
+			st->flow_next[p - 1] = (uint8_t)(i + 1);
+		else
+			st->flow_head = (uint8_t)(i + 1);
+		if (n)
+			st->flow_prev[n - 1] = (uint8_t)(i + 1);
+		else
+			st->flow_tail = (uint8_t)(i + 1);
+		st->flow_prev[last] = st->flow_next[last] = 0;
+	}
+	st->nflows--;
+}
+
+/* The slot for a new flow: a free one, or that of the least recently seen
+ * flow without an open hole (evicted); -1 when every flow has one. */
+static int flow_slot_new(struct pd_tunstat *st)
+{
+	unsigned v;
+
+	if (st->nflows < PD_TS_MAX_FLOWS)
+		return (int)st->nflows++;
+	for (v = st->flow_head; v; v = st->flow_next[v - 1]) {
+		const struct pd_ts_flow *f = &st->flow[v - 1];
+
+		if (!f->h[0].hole && !f->h[1].hole)
+			break;
+	}
+	if (!v)
+		return -1;
+	flow_unhash(st, v - 1);
+	st->flows_evicted++;
+	return (int)v - 1;
+}
+
+/* The flow of tunnel t between (src, sport) and (dst, dport); *side is the
+ * sender's index.  Created when new (perhaps evicting one), NULL when the
+ * table is full of flows with open holes. */
 static struct pd_ts_flow *flow_get(struct pd_tunstat *st, int t, int fam, const uint8_t *src,
 				   uint16_t sport, const uint8_t *dst, uint16_t dport, int *side)
 {
-	unsigned h = slot_of(ep_hash(src, sport) + ep_hash(dst, dport) + (uint64_t)t * 1021 +
-			     (uint64_t)fam) & FLOW_MASK;
+	unsigned h = flow_slot(t, fam, src, sport, dst, dport);
 	struct pd_ts_flow *f;
+	int i;
 
 	for (; st->by_flow[h]; h = (h + 1) & FLOW_MASK) {
-		f = &st->flow[st->by_flow[h] - 1];
+		unsigned x = st->by_flow[h] - 1u;
+
+		f = &st->flow[x];
 		if (f->tunnel != t || f->family != fam)
 			continue;
 		for (int s = 0; s < 2; s++)
 			if (f->port[s] == sport && f->port[!s] == dport &&
 			    !memcmp(f->addr[s], src, 16) && !memcmp(f->addr[!s], dst, 16)) {
 				*side = s;
+				if (st->flow_tail != x + 1) {
+					flow_unlink(st, x);
+					flow_push(st, x);
+				}
 				return f;
 			}
 	}
-	if (st->nflows >= PD_TS_MAX_FLOWS) {
+	i = flow_slot_new(st);
+	if (i < 0) {
 		st->flows_dropped++;
 		return NULL;
 	}
-	f = &st->flow[st->nflows++];
-	st->by_flow[h] = (uint8_t)st->nflows;
+	f = &st->flow[i];
 	memset(f, 0, sizeof(*f));
 	f->tunnel = t;
 	f->family = fam;
@@ -670,6 +959,13 @@ static struct pd_ts_flow *flow_get(struct pd_tunstat *st, int t, int fam, const 
 	memcpy(f->addr[1], dst, 16);
 	f->port[0] = sport;
 	f->port[1] = dport;
+	/* an eviction may have moved the end of this run: probe again */
+	for (h = flow_slot(t, fam, src, sport, dst, dport); st->by_flow[h];
+	     h = (h + 1) & FLOW_MASK)
+		;
+	st->by_flow[h] = (uint8_t)(i + 1);
+	flow_push(st, (unsigned)i);
+	st->flows_created++;
 	*side = 0;
 	return f;
 }
@@ -901,7 +1197,7 @@ void pd_tunstat_add(struct pd_tunstat *st, unsigned source, uint64_t frame, int6
 			if (wg->type == PD_WG_DATA && wg->keepalive)
 				st->tot.wg[PD_TS_WG_KEEPALIVE]++;
 		}
-		t = tun_get(st, &c, fam, src, dst, &dir);
+		t = tun_get(st, &c, fam, src, dst, &dir, ts_usec);
 		if (t < 0) {
 			st->tot.tunnels_dropped++;
 		} else {
@@ -910,7 +1206,7 @@ void pd_tunstat_add(struct pd_tunstat *st, unsigned source, uint64_t frame, int6
 			const struct pd_layer *in = c.inner >= 0 && !frag ?
 				&pkt->layers[c.inner] : NULL;
 
-			dir_add(&st->tun[t], dir, ip_len(ol), in ? ip_family(in) : 0,
+			dir_add(st, &st->tun[t], dir, ip_len(ol), in ? ip_family(in) : 0,
 				in ? ip_len(in) : 0, c.wg >= 0 ? &pkt->layers[c.wg].u.wg : NULL, r);
 			if (frag)
 				frag_add(&st->tun[t].dir[dir], true, ip_len(ol), r);
@@ -970,11 +1266,11 @@ static void add_fast(struct pd_tunstat *st, unsigned source, uint64_t frame, int
 			if (f->wg.keepalive)
 				st->tot.wg[PD_TS_WG_KEEPALIVE]++;
 		}
-		t = tun_get(st, &c, f->fam, f->src, f->dst, &dir);
+		t = tun_get(st, &c, f->fam, f->src, f->dst, &dir, ts_usec);
 		if (t < 0)
 			st->tot.tunnels_dropped++;
 		else
-			dir_add(&st->tun[t], dir, f->olen, wg ? 0 : f->ifam, wg ? 0 : f->ilen,
+			dir_add(st, &st->tun[t], dir, f->olen, wg ? 0 : f->ifam, wg ? 0 : f->ilen,
 				wg ? &f->wg : NULL, r);
 		if (f->tcp && t >= 0)
 			flow_add(st, f->ifam, f->isrc, f->idst, f->ilen, f->thdr, &f->th, t, dir,
@@ -1502,6 +1798,34 @@ static void find_table(const struct pd_tunstat *st, struct pd_ts_findings *out)
 			 (unsigned long long)st->tot.tunnels_dropped, st->cap);
 }
 
+/* The tables' rules for a new entry when full (pathdiag/tunstat.h) came
+ * into play: how often, so that a flood of new flows shows. */
+static void find_overflow(const struct pd_tunstat *st, struct pd_ts_findings *out)
+{
+	struct pd_ts_finding *f;
+	uint64_t sess_over = 0;
+
+	for (unsigned t = 0; t < st->ntun; t++)
+		sess_over += st->tun[t].sess_overflow;
+	if (!st->tun_evicted && !st->tot.tunnels_dropped && !st->flows_evicted &&
+	    !st->flows_dropped && !st->sess_evicted && !sess_over && !st->ev_evicted &&
+	    !st->ev_dropped)
+		return;
+	f = fnew(out, "flow-table-overflow", PD_SEV_INFO, -1);
+	if (f)
+		fmsg(f,
+			 "tables full (a flood of new flows?): tunnels %llu created, %llu evicted, "
+			 "%llu packets not analysed (capacity %u); inner TCP flows %llu evicted, "
+			 "%llu segments not tracked (capacity %u); WireGuard sessions %llu "
+			 "replaced, %llu messages not tracked; events %llu replaced, %llu dropped",
+			 (unsigned long long)st->tun_created, (unsigned long long)st->tun_evicted,
+			 (unsigned long long)st->tot.tunnels_dropped, st->cap,
+			 (unsigned long long)st->flows_evicted,
+			 (unsigned long long)st->flows_dropped, PD_TS_MAX_FLOWS,
+			 (unsigned long long)st->sess_evicted, (unsigned long long)sess_over,
+			 (unsigned long long)st->ev_evicted, (unsigned long long)st->ev_dropped);
+}
+
 void pd_tunstat_finish(const struct pd_tunstat *st, uint32_t tunnel_mtu,
 		       struct pd_ts_findings *out)
 {
@@ -1516,4 +1840,5 @@ void pd_tunstat_finish(const struct pd_tunstat *st, uint32_t tunnel_mtu,
 	find_mss(st, tunnel_mtu, out);
 	find_corr(st, out);
 	find_table(st, out);
+	find_overflow(st, out);
 }

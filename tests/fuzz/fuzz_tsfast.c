@@ -174,6 +174,25 @@ static void state_eq(const struct pd_tunstat *a, const struct pd_tunstat *b)
 		half_eq(&x->h[1], &y->h[1]);
 	}
 	EQ(flows_dropped);
+	/* the tables' recency lists and eviction counts (both paths evict alike) */
+	MEMEQ(lru_head);
+	MEMEQ(lru_tail);
+	for (unsigned i = 0; i < a->ntun; i++)
+		FZ_CHECK(a->lru_prev[i] == b->lru_prev[i] && a->lru_next[i] == b->lru_next[i] &&
+			 a->tun_assured[i] == b->tun_assured[i] &&
+			 a->tun_seen[i] == b->tun_seen[i]);
+	EQ(tun_created);
+	EQ(tun_evicted);
+	EQ(flow_head);
+	EQ(flow_tail);
+	for (unsigned i = 0; i < a->nflows; i++)
+		FZ_CHECK(a->flow_prev[i] == b->flow_prev[i] && a->flow_next[i] == b->flow_next[i]);
+	MEMEQ(by_flow);
+	EQ(flows_created);
+	EQ(flows_evicted);
+	EQ(flows_freed);
+	EQ(sess_evicted);
+	EQ(ev_evicted);
 }
 
 static void findings_eq(const struct pd_ts_findings *a, const struct pd_ts_findings *b)

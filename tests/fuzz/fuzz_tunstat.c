@@ -67,6 +67,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FZ_CHECK(x->frag_nev <= PD_TS_MAX_EVIDENCE);
 			FZ_CHECK(x->bh_n <= PD_TS_RUN);
 		}
+	/* the tables' counts add up, and nothing names an evicted entry */
+	FZ_CHECK(st1.tun_created - st1.tun_evicted == st1.ntun);
+	FZ_CHECK(st1.flows_created - st1.flows_evicted - st1.flows_freed == st1.nflows);
+	for (unsigned i = 0; i < st1.nflows; i++)
+		FZ_CHECK(st1.flow[i].tunnel >= 0 && st1.flow[i].tunnel < (int)st1.ntun);
+	for (unsigned i = 0; i < st1.nev; i++)
+		FZ_CHECK(st1.ev[i].tunnel < (int)st1.ntun);
 	FZ_CHECK(f1.n <= PD_TS_MAX_FINDINGS);
 	for (unsigned i = 0; i < f1.n; i++) {
 		FZ_CHECK(f1.f[i].nev <= PD_TS_MAX_EVIDENCE);

@@ -115,6 +115,12 @@ void tsn_corr_findings(struct tsn_corr_result *r)
 				"%llu packets were judged before their window ended because %zu "
 				"were waiting: loss may be overstated",
 				(unsigned long long)c->evicted_full, c->pending_cap);
+	if (c->flows_overflow)
+		tool_report_add(&r->report, "flow-table-overflow", PD_SEV_INFO, NULL,
+				"%llu packet records belong to flows beyond the %d tracked per "
+				"side and were merged into the last flow: per-flow sizes and "
+				"directions of those flows are mixed (matching is not affected)",
+				(unsigned long long)c->flows_overflow, PD_CORR_MAX_FLOWS);
 	for (w = 0; w < 2; w++)
 		if (r->in[w].incomplete)
 			tool_report_add(&r->report, "incomplete-records", PD_SEV_INFO, NULL,
@@ -347,6 +353,13 @@ json_t *tsn_corr_render_json(const struct tool_ctx *ctx, const void *result)
 	json_object_set_new(doc, "clock", c);
 	json_object_set_new(doc, "matched", json_integer((json_int_t)r->corr.matched));
 	json_object_set_new(doc, "window_ms", json_real((double)r->window_ns / 1e6));
+	c = json_object();
+	json_object_set_new(c, "flows_per_side", json_integer(PD_CORR_MAX_FLOWS));
+	json_object_set_new(c, "flows_overflow_records",
+			    json_integer((json_int_t)r->corr.flows_overflow));
+	json_object_set_new(c, "pending_capacity", json_integer((json_int_t)r->corr.pending_cap));
+	json_object_set_new(c, "judged_early", json_integer((json_int_t)r->corr.evicted_full));
+	json_object_set_new(doc, "limits", c);
 	a = json_array();
 	for (i = 0; i < 2; i++)
 		json_array_append_new(a, dir_json(&r->corr.dir[i], i));

@@ -212,9 +212,25 @@ static void prom_totals(const struct tunsniff_result *res, const struct tool_lab
 	l.n = 0;
 	tool_labels_add(&l, "family", "6");
 	tool_prom_sample(out, P "icmp_too_big", base, &l, (double)t->ptb);
-	tool_prom_gauge(out, P "untracked_tunnel_packets", "Tunnel packets of tunnels beyond "
-			"the table (--max-tunnels), counted only.", base,
+	tool_prom_gauge(out, P "untracked_tunnel_packets", "Tunnel packets of tunnels the full "
+			"table refused (--max-tunnels), counted only.", base,
 			(double)t->tunnels_dropped);
+	if (res->st) {
+		const struct pd_tunstat *st = res->st;
+		static const char *const table[] = { "tunnels", "inner_flows",
+						     "wireguard_sessions", "events" };
+		const uint64_t n[] = { st->tun_evicted, st->flows_evicted, st->sess_evicted,
+				       st->ev_evicted };
+
+		tool_prom_family(out, P "table_evictions", "gauge", "Entries evicted for new "
+				 "ones from the analysis' fixed tables (tunsniff(1) LIMITS): "
+				 "tunnels, inner TCP flows, WireGuard sessions, events.");
+		for (unsigned i = 0; i < 4; i++) {
+			l.n = 0;
+			tool_labels_add(&l, "table", table[i]);
+			tool_prom_sample(out, P "table_evictions", base, &l, (double)n[i]);
+		}
+	}
 }
 
 /* Per source: frames, and for live sources the kernel's drop counters. */

@@ -1,7 +1,7 @@
 /* render_json.c - tunsniff's result as a JSON document: the common fields
  * (tools/common/render_json.c: schema_version, tool, version, verdict,
- * exit_code, error, findings) plus sources[], totals, tunnels[] and
- * correlation, documented in docs/tunsniff.1.
+ * exit_code, error, findings) plus sources[], totals, tunnels[],
+ * correlation and limits, documented in docs/tunsniff.1.
  */
 #include "tunsniff.h"
 
@@ -186,6 +186,39 @@ static json_t *j_totals(const struct pd_tunstat *st)
 	return o;
 }
 
+/* The fixed tables: capacity, and how often their rules for a full table
+ * came into play (tunsniff(1) LIMITS). */
+static json_t *j_limits(const struct pd_tunstat *st)
+{
+	json_t *o = json_object(), *t = json_object(), *f = json_object(), *s = json_object(),
+	       *e = json_object();
+	uint64_t sess_over = 0;
+
+	for (unsigned i = 0; i < st->ntun; i++)
+		sess_over += st->tun[i].sess_overflow;
+	set(o, "memory_bytes", j_u(sizeof(*st)));
+	set(t, "capacity", j_u(st->cap));
+	set(t, "created", j_u(st->tun_created));
+	set(t, "evicted", j_u(st->tun_evicted));
+	set(t, "not_tracked_packets", j_u(st->tot.tunnels_dropped));
+	set(o, "tunnels", t);
+	set(f, "capacity", j_u(PD_TS_MAX_FLOWS));
+	set(f, "created", j_u(st->flows_created));
+	set(f, "evicted", j_u(st->flows_evicted));
+	set(f, "freed_with_tunnel", j_u(st->flows_freed));
+	set(f, "not_tracked_segments", j_u(st->flows_dropped));
+	set(o, "inner_flows", f);
+	set(s, "capacity_per_tunnel", j_u(PD_TS_MAX_SESSIONS));
+	set(s, "evicted", j_u(st->sess_evicted));
+	set(s, "not_tracked_messages", j_u(sess_over));
+	set(o, "wireguard_sessions", s);
+	set(e, "capacity", j_u(PD_TS_MAX_EVENTS));
+	set(e, "evicted", j_u(st->ev_evicted));
+	set(e, "dropped", j_u(st->ev_dropped));
+	set(o, "events", e);
+	return o;
+}
+
 /* Each finding also lists its evidence frames: {source, frame, time}
  * (source 1-based as in the text, time in seconds since the epoch). */
 static void j_frames(json_t *doc, const struct tunsniff_result *res)
@@ -221,6 +254,7 @@ json_t *tunsniff_render_json(const struct tool_ctx *ctx, const void *result)
 		return doc;
 	j_frames(doc, res);
 	set(doc, "totals", j_totals(res->st));
+	set(doc, "limits", j_limits(res->st));
 	t = json_array();
 	for (unsigned i = 0; t && i < res->st->ntun; i++)
 		json_array_append_new(t, j_tunnel(&res->st->tun[i]));

@@ -100,6 +100,24 @@ static void text_tunnel(const struct pd_ts_tunnel *t, struct tool_out *out)
 	}
 }
 
+/* The tables' counts, when a full table evicted or refused anything. */
+static void text_limits(const struct pd_tunstat *st, struct tool_out *out)
+{
+	if (!st->tun_evicted && !st->tot.tunnels_dropped && !st->flows_evicted &&
+	    !st->flows_dropped && !st->sess_evicted && !st->ev_evicted && !st->ev_dropped)
+		return;
+	tool_out_printf(out, "tables (measured; limits in tunsniff(1)): tunnels %u of %u, %llu "
+			"evicted, %llu packets not analysed; inner TCP flows %u of %u, %llu "
+			"evicted, %llu segments not tracked; WireGuard sessions %llu evicted; "
+			"events %llu evicted, %llu dropped\n",
+			st->ntun, st->cap, (unsigned long long)st->tun_evicted,
+			(unsigned long long)st->tot.tunnels_dropped, st->nflows, PD_TS_MAX_FLOWS,
+			(unsigned long long)st->flows_evicted,
+			(unsigned long long)st->flows_dropped,
+			(unsigned long long)st->sess_evicted, (unsigned long long)st->ev_evicted,
+			(unsigned long long)st->ev_dropped);
+}
+
 void tunsniff_render_text(const struct tool_ctx *ctx, const void *result, struct tool_out *out)
 {
 	const struct tunsniff_result *res = result;
@@ -118,6 +136,7 @@ void tunsniff_render_text(const struct tool_ctx *ctx, const void *result, struct
 				res->stop_reason ? res->stop_reason : "error",
 				(unsigned long long)st->tot.frames,
 				(unsigned long long)st->tot.ip_packets, res->elapsed);
+		text_limits(st, out);
 		for (unsigned i = 0; i < st->ntun; i++)
 			text_tunnel(&st->tun[i], out);
 		if (res->report.findings.count)

@@ -98,6 +98,9 @@ struct pd_corr_result {
 	size_t flows[2];
 	size_t pending_cap, peak_pending;
 	uint64_t evicted_full;       /* judged early because the table was full */
+	/* records of flows beyond PD_CORR_MAX_FLOWS per side, merged into
+	 * that side's last flow (appended) */
+	uint64_t flows_overflow;
 };
 
 /* Correlate the two streams.  res must be released with

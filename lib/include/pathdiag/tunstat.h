@@ -12,9 +12,10 @@
  * MTU allows is taken as MTU - 40 for IPv4 and MTU - 60 for IPv6).
  *
  * Pure: fed dissected packets, no I/O.  Memory is fixed when the state is
- * created: a tunnel table of a chosen capacity (tunnels beyond it are
- * counted, not stored), and fixed-size evidence lists.  Nothing grows with
- * the number of packets.
+ * created: a tunnel table of a chosen capacity, fixed-size flow, session
+ * and evidence tables, each with a rule for a new entry when it is full
+ * (eviction or counting; see "Tables" below).  Nothing grows with the
+ * number of packets or flows.
  *
  * Directions: a tunnel's endpoint "a" is the source of the first packet seen
  * of it; dir 0 is a -> b, dir 1 is b -> a.
@@ -233,7 +234,59 @@ struct pd_tunstat {
 	uint64_t flows_dropped;
 	/* flow lookup: open addressing, flow index + 1 (0 = empty) */
 	uint8_t by_flow[PD_TS_FLOW_SLOTS];
+
+	/* ---- limits under a flood of new flows (appended; see "Tables" below) */
+	/* tunnels in two lists, least recently seen first: [PD_TS_LRU_NEW] not
+	 * yet assured, [PD_TS_LRU_ASSURED] assured; index + 1, 0 = none */
+	uint16_t lru_head[2], lru_tail[2];
+	uint16_t lru_prev[PD_TS_MAX_TUNNELS], lru_next[PD_TS_MAX_TUNNELS];
+	bool tun_assured[PD_TS_MAX_TUNNELS];
+	int64_t tun_seen[PD_TS_MAX_TUNNELS];  /* time of its last packet */
+	uint64_t tun_created;                 /* tunnel entries made */
+	uint64_t tun_evicted;                 /* of them, evicted for a new one */
+	/* inner TCP flows, least recently seen first; index + 1, 0 = none */
+	uint8_t flow_head, flow_tail;
+	uint8_t flow_prev[PD_TS_MAX_FLOWS], flow_next[PD_TS_MAX_FLOWS];
+	uint64_t flows_created;
+	uint64_t flows_evicted;               /* for a new flow (LRU without a hole) */
+	uint64_t flows_freed;                 /* with their evicted tunnel */
+	uint64_t sess_evicted;                /* WireGuard sessions of one message replaced */
+	uint64_t ev_evicted;                  /* events not about a tunnel replaced by one
+						 about a tunnel, or of an evicted tunnel */
 };
+
+/* Tables: every table the analysis fills from traffic has a fixed size, so
+ * sizeof(struct pd_tunstat) is all the memory it ever holds, whatever the
+ * input (a flood of new 5-tuples included):
+ *
+ *   tunnels        cap (<= PD_TS_MAX_TUNNELS).  A new tunnel when full
+ *                  evicts the least recently seen tunnel not yet assured
+ *                  (assured: packets seen both ways, or PD_TS_ASSURED_PKTS
+ *                  packets), else the least recently seen assured one idle
+ *                  for PD_TS_IDLE_USEC or more (capture time); else it is
+ *                  refused and its packets counted in tot.tunnels_dropped.
+ *                  An evicted tunnel's events, inner flows and correlation
+ *                  references go with it.  (As conntrack drops unassured
+ *                  entries early: a flood of one-way junk cannot push out a
+ *                  tunnel carrying traffic both ways.)
+ *   WG sessions    PD_TS_MAX_SESSIONS per tunnel.  When full, a new session
+ *                  replaces the first one that has seen a single message
+ *                  (sess_evicted); if none, its messages are counted in the
+ *                  tunnel's sess_overflow.
+ *   inner flows    PD_TS_MAX_FLOWS.  A new flow evicts the least recently
+ *                  seen flow without an open sequence hole (the blackhole
+ *                  evidence is kept); if every flow has one, the segment is
+ *                  counted in flows_dropped.
+ *   events         PD_TS_MAX_EVENTS.  When full, an event about a tunnel
+ *                  replaces the oldest event not about one (ev_evicted);
+ *                  others are counted in ev_dropped.
+ *   correlation    a ring of PD_TS_CORR_RING packets per source (the oldest
+ *                  overwritten), PD_TS_CORR_MAXDELTA + 1 histogram buckets.
+ */
+#define PD_TS_LRU_NEW 0
+#define PD_TS_LRU_ASSURED 1
+#define PD_TS_ASSURED_PKTS 8
+#define PD_TS_IDLE_USEC 120000000  /* 120 s, conntrack's UDP stream timeout */
 
 /* Reset st with a tunnel table of `capacity` entries (0 or more than
  * PD_TS_MAX_TUNNELS: PD_TS_MAX_TUNNELS). */
