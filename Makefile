@@ -194,6 +194,7 @@ conformance: $(CONF_BIN) $(BUILD)/gencap $(BUILD)/floodcap $(BUILD)/tunsniff $(B
 
 cli: all
 	@sh tests/cli/run.sh $(BUILD)
+	@sh tests/capfaults-offline.sh $(BUILD) $(CAPTURES)
 	@bash tests/completion-check.sh $(BUILD)
 
 # `mtuprobe check` against the wg-quick fixtures in tests/configs/ (SARIF schema too).
@@ -219,6 +220,7 @@ lab-check: all tests
 	@sh tests/lab/tunnel-tests.sh $(BUILD)
 	@sh tests/lab/correlate-tests.sh $(BUILD)
 	@sh tests/lab/tunsniff-tests.sh $(BUILD)
+	@sh tests/lab/faults-tests.sh $(BUILD)
 	@sh tests/lab/nattrace-path-tests.sh $(BUILD)
 	@sh tests/lab/ct-tests.sh $(BUILD)
 	@sh tests/lab/nattrace-flow-tests.sh $(BUILD)

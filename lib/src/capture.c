@@ -15,8 +15,14 @@
  * when it differs from the handle's (a microsecond file read in
  * nanoseconds is saved in microseconds, through a dead handle of that
  * precision, since libpcap's dumper writes its handle's precision).
+ *
+ * Dump files are written through pd_wfile (whole records only, cut back to
+ * the last whole record when a write fails), not libpcap's stdio dumper,
+ * which leaves a record cut in half on a full disk and reports nothing;
+ * the file header is still libpcap's, written into memory by its dumper.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,14 +32,16 @@
 #include <pcap/pcap.h>
 
 #include <pathdiag/capture.h>
+#include <pathdiag/wfile.h>
 
+#include "capscan.h"
 #include "pcapfast.h"
 
 struct cap_src {
 	pcap_t *p;
 	bool nano;            /* p gives nanoseconds in ts.tv_usec */
-	pcap_dumper_t *dump;
-	pcap_t *dump_dead;    /* dump of another precision than p's */
+	struct pd_wfile *dump;
+	char dump_name[PD_CAP_NAME_MAX + 16];
 	struct pd_cap_source_info info;
 	/* offline: the frame read ahead */
 	bool pending, eof;
@@ -54,7 +62,7 @@ struct pd_cap {
 	int64_t stop_ns;      /* its time (CLOCK_REALTIME) */
 	struct timespec drain_end; /* live: CLOCK_MONOTONIC end of the drain */
 	struct cap_src src[PD_CAP_MAX_SOURCES];
-	char errbuf[PCAP_ERRBUF_SIZE + PD_CAP_NAME_MAX + 64];
+	char errbuf[PCAP_ERRBUF_SIZE + 2 * PD_CAP_NAME_MAX + 128];
 };
 
 struct pd_cap *pd_cap_new(const struct pd_cap_opts *opts)
@@ -241,11 +249,55 @@ int pd_cap_add_iface(struct pd_cap *c, const char *iface, struct pd_error *err)
 	return 0;
 }
 
+/* The file header libpcap's dumper writes for handle dp, into h (24
+ * bytes); false when it cannot be had. */
+static bool cap_dump_header(pcap_t *dp, uint8_t *h, size_t hlen)
+{
+	char *mem = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&mem, &len);
+	pcap_dumper_t *d;
+	bool ok;
+
+	if (!f)
+		return false;
+	d = pcap_dump_fopen(dp, f);
+	if (!d) {
+		fclose(f);
+		free(mem);
+		return false;
+	}
+	pcap_dump_close(d); /* closes f: mem and len are final */
+	ok = len == hlen;
+	if (ok)
+		memcpy(h, mem, hlen);
+	free(mem);
+	return ok;
+}
+
+/* Say why saving failed, naming the file and what it holds. */
+static int cap_dump_fail(struct pd_cap *c, struct cap_src *s, struct pd_error *err,
+			 const struct pd_error *werr)
+{
+	char msg[sizeof(c->errbuf)];
+
+	s->info.save_failed = true;
+	snprintf(msg, sizeof(msg), "%s: %s%s%s; the file holds the first %llu frames whole",
+		 s->dump_name, werr->what ? werr->what : "writing failed",
+		 werr->sys_errno ? ": " : "", werr->sys_errno ? strerror(werr->sys_errno) : "",
+		 (unsigned long long)s->info.saved);
+	cap_fail(c, err, PD_ERR_SYSTEM, msg);
+	if (err)
+		err->sys_errno = werr->sys_errno;
+	return PD_ERR_SYSTEM;
+}
+
 int pd_cap_dump_open(struct pd_cap *c, const char *path, struct pd_error *err)
 {
-	char name[4096];
-	char msg[PCAP_ERRBUF_SIZE + 64];
-	pcap_t *dp;
+	struct pd_error werr = { 0 };
+	uint8_t h[24];
+	pcap_t *dp, *dead;
+	bool ok;
 
 	if (!c || !path)
 		return pd_fail(err, PD_ERR_INVAL, 0, "no output file given");
@@ -253,23 +305,31 @@ int pd_cap_dump_open(struct pd_cap *c, const char *path, struct pd_error *err)
 		struct cap_src *s = &c->src[i];
 
 		if (i == 0)
-			snprintf(name, sizeof(name), "%s", path);
+			snprintf(s->dump_name, sizeof(s->dump_name), "%s", path);
 		else
-			snprintf(name, sizeof(name), "%s.%u", path, i);
+			snprintf(s->dump_name, sizeof(s->dump_name), "%s.%u", path, i);
 		dp = s->p;
+		dead = NULL;
 		if (s->info.nsec != s->nano) {
-			s->dump_dead = pcap_open_dead_with_tstamp_precision(
+			dead = pcap_open_dead_with_tstamp_precision(
 				s->info.linktype, pcap_snapshot(s->p),
 				s->info.nsec ? PCAP_TSTAMP_PRECISION_NANO
 					     : PCAP_TSTAMP_PRECISION_MICRO);
-			if (!s->dump_dead)
+			if (!dead)
 				return cap_fail(c, err, PD_ERR_NOMEM, "out of memory");
-			dp = s->dump_dead;
+			dp = dead;
 		}
-		s->dump = pcap_dump_open(dp, name);
-		if (!s->dump) {
-			snprintf(msg, sizeof(msg), "%s", pcap_geterr(dp));
-			return cap_fail(c, err, PD_ERR_SYSTEM, msg);
+		ok = cap_dump_header(dp, h, sizeof(h));
+		if (dead)
+			pcap_close(dead);
+		if (!ok)
+			return cap_fail(c, err, PD_ERR_NOMEM, "out of memory");
+		if (pd_wfile_open(&s->dump, s->dump_name, &werr) < 0 ||
+		    pd_wfile_put(s->dump, h, sizeof(h), NULL, 0, &werr) < 0 ||
+		    pd_wfile_flush(s->dump, &werr) < 0) {
+			pd_wfile_close(s->dump, NULL, NULL);
+			s->dump = NULL;
+			return cap_dump_fail(c, s, err, &werr);
 		}
 	}
 	return 0;
@@ -299,11 +359,40 @@ static int64_t cap_ts_ns(const struct cap_src *s)
 	return (int64_t)s->hdr->ts.tv_sec * 1000000000 + cap_frac_ns(s);
 }
 
-static void cap_fill(struct pd_cap *c, unsigned i, struct pd_cap_frame *f)
+/* Save the frame of source s (its header as libpcap's dumper writes it:
+ * host byte order, the fraction in the file's precision). */
+static int cap_save(struct pd_cap *c, struct cap_src *s, struct pd_error *err)
+{
+	struct pd_error werr = { 0 };
+	int64_t frac = cap_frac_ns(s);
+	uint32_t h[4];
+
+	h[0] = (uint32_t)s->hdr->ts.tv_sec;
+	if (s->info.nsec == s->nano)
+		h[1] = (uint32_t)s->hdr->ts.tv_usec;
+	else
+		h[1] = (uint32_t)(s->info.nsec ? frac : frac / 1000);
+	h[2] = s->hdr->caplen;
+	h[3] = s->hdr->len;
+	if (pd_wfile_put(s->dump, h, sizeof(h), s->data, s->hdr->caplen, &werr) < 0) {
+		/* every unit after the file header is a frame */
+		s->info.saved = pd_wfile_units(s->dump) ? pd_wfile_units(s->dump) - 1 : 0;
+		pd_wfile_close(s->dump, NULL, NULL);
+		s->dump = NULL;
+		return cap_dump_fail(c, s, err, &werr);
+	}
+	return 0;
+}
+
+/* Return the pending frame of source i: saved first, so a frame returned
+ * is a frame saved; a failed save returns the error instead. */
+static int cap_fill(struct pd_cap *c, unsigned i, struct pd_cap_frame *f, struct pd_error *err)
 {
 	struct cap_src *s = &c->src[i];
 	int64_t frac = cap_frac_ns(s);
 
+	if (s->dump && cap_save(c, s, err) < 0)
+		return PD_ERR_SYSTEM;
 	s->info.frames++;
 	c->seq++;
 	f->source = i;
@@ -316,16 +405,20 @@ static void cap_fill(struct pd_cap *c, unsigned i, struct pd_cap_frame *f)
 	f->data = s->data;
 	f->caplen = s->hdr->caplen;
 	f->wirelen = s->hdr->len;
-	if (!s->dump)
-		return;
-	if (s->info.nsec == s->nano) {
-		pcap_dump((u_char *)s->dump, s->hdr, s->data);
-	} else {
-		struct pcap_pkthdr h = *s->hdr;
+	return 1;
+}
 
-		h.ts.tv_usec = (suseconds_t)(s->info.nsec ? frac : frac / 1000);
-		pcap_dump((u_char *)s->dump, &h, s->data);
-	}
+/* A pcapng file read to its end: count the blocks libpcap skipped. */
+static void cap_scan_blocks(struct cap_src *s)
+{
+	FILE *f = pcap_file(s->p);
+	struct capscan_result r;
+
+	if (!f || fileno(f) < 0 || !capscan_pcapng(fileno(f), &r))
+		return;
+	s->info.unknown_blocks = r.unknown;
+	s->info.unknown_type = r.first_type;
+	s->info.unknown_offset = r.first_offset;
 }
 
 /* Read ahead one frame of an offline source.  0, or a read error. */
@@ -346,7 +439,9 @@ static int cap_fill_pending(struct pd_cap *c, struct cap_src *s, struct pd_error
 		return 0;
 	}
 	s->eof = true;
+	cap_scan_blocks(s);
 	if (rc == PCAP_ERROR) {
+		s->info.damaged = true;
 		snprintf(msg, sizeof(msg), "%s: %s", s->info.name, pcap_geterr(s->p));
 		return cap_fail(c, err, PD_ERR_TRUNCATED, msg);
 	}
@@ -366,8 +461,7 @@ static int cap_next_offline(struct pd_cap *c, struct pd_cap_frame *f, struct pd_
 		if (!c->src[0].pending)
 			return PD_CAP_EOF;
 		c->src[0].pending = false;
-		cap_fill(c, 0, f);
-		return 1;
+		return cap_fill(c, 0, f, err);
 	}
 
 	for (unsigned i = 0; i < c->n; i++) {
@@ -388,8 +482,7 @@ static int cap_next_offline(struct pd_cap *c, struct pd_cap_frame *f, struct pd_
 	if (best < 0)
 		return PD_CAP_EOF;
 	c->src[best].pending = false;
-	cap_fill(c, (unsigned)best, f);
-	return 1;
+	return cap_fill(c, (unsigned)best, f, err);
 }
 
 static int64_t cap_clock_ns(clockid_t clk)
@@ -409,11 +502,30 @@ static int cap_drain_left_ms(const struct pd_cap *c)
 	return left <= 0 ? 0 : (int)((left + 999999) / 1000000);
 }
 
+/* A live source failed (PCAP_ERROR, or PCAP_ERROR_IFACE_NOT_UP when the
+ * interface went down): an interface no longer there, or down, is "gone"
+ * and PD_ERR_NOTFOUND, anything else PD_ERR_SYSTEM.  Either ends the
+ * capture: reading it again would fail the same way. */
+static int cap_live_fail(struct pd_cap *c, struct cap_src *s, int rc, struct pd_error *err)
+{
+	char msg[PCAP_ERRBUF_SIZE + PD_CAP_NAME_MAX + 96];
+	const char *why = rc == PCAP_ERROR ? pcap_geterr(s->p) : pcap_statustostr(rc);
+
+	if (rc == PCAP_ERROR_IFACE_NOT_UP || if_nametoindex(s->info.name) == 0) {
+		s->info.gone = true;
+		snprintf(msg, sizeof(msg), "%s: the interface %s during the capture (%s)",
+			 s->info.name, rc == PCAP_ERROR_IFACE_NOT_UP ? "went down"
+								     : "disappeared", why);
+		return cap_fail(c, err, PD_ERR_NOTFOUND, msg);
+	}
+	snprintf(msg, sizeof(msg), "%s: %s", s->info.name, why);
+	return cap_fail(c, err, PD_ERR_SYSTEM, msg);
+}
+
 static int cap_next_live(struct pd_cap *c, struct pd_cap_frame *f, int timeout_ms,
 			 struct pd_error *err)
 {
 	struct pollfd pfd[PD_CAP_MAX_SOURCES];
-	char msg[PCAP_ERRBUF_SIZE + PD_CAP_NAME_MAX + 16];
 
 	for (int pass = 0; pass < 2; pass++) {
 		for (unsigned k = 0; k < c->n; k++) {
@@ -426,17 +538,13 @@ static int cap_next_live(struct pd_cap *c, struct pd_cap_frame *f, int timeout_m
 				rc = pcap_next_ex(s->p, &s->hdr, &s->data);
 			if (rc == 1) {
 				c->rr = (i + 1) % c->n;
-				cap_fill(c, i, f);
-				return 1;
-			}
-			if (rc == PCAP_ERROR) {
-				snprintf(msg, sizeof(msg), "%s: %s", s->info.name,
-					 pcap_geterr(s->p));
-				return cap_fail(c, err, PD_ERR_SYSTEM, msg);
+				return cap_fill(c, i, f, err);
 			}
 			/* 0: nothing now; PCAP_ERROR_BREAK: asked to stop */
 			if (rc == PCAP_ERROR_BREAK)
 				return 0;
+			if (rc < 0)
+				return cap_live_fail(c, s, rc, err);
 		}
 		if (pass == 1)
 			break;
@@ -523,22 +631,24 @@ void pd_cap_refresh_stats(struct pd_cap *c)
 
 int pd_cap_dump_close(struct pd_cap *c, struct pd_error *err)
 {
+	struct pd_error werr = { 0 };
 	int rc = 0;
 
 	if (!c)
 		return 0;
 	for (unsigned i = 0; i < c->n; i++) {
 		struct cap_src *s = &c->src[i];
+		struct pd_wfile *w = s->dump;
+		int wrc;
 
-		if (!s->dump)
+		if (!w)
 			continue;
-		if (pcap_dump_flush(s->dump) < 0 && rc == 0)
-			rc = pd_fail(err, PD_ERR_SYSTEM, 0, "writing the capture file");
-		pcap_dump_close(s->dump);
 		s->dump = NULL;
-		if (s->dump_dead)
-			pcap_close(s->dump_dead);
-		s->dump_dead = NULL;
+		wrc = pd_wfile_close(w, &s->info.saved, &werr);
+		/* every unit after the file header is a frame */
+		s->info.saved = s->info.saved ? s->info.saved - 1 : 0;
+		if (wrc < 0 && rc == 0)
+			rc = cap_dump_fail(c, s, err, &werr);
 	}
 	return rc;
 }

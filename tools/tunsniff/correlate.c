@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include <pathdiag/dissect.h>
+#include <pathdiag/wfile.h>
 
 #include "correlate.h"
 #include "tunsniff.h"
@@ -39,13 +40,21 @@ struct src {
 	char msg[768];          /* why reading stopped */
 };
 
-/* A frame as a record: 1, or 0 when it is no tunnel packet. */
-static int frame_rec(const struct pd_cap_frame *f, struct pd_tunrec *rec)
+/* A frame as a record: 1, or 0 when it is no tunnel packet; *cut (may be
+ * NULL) says whether the snap length cut it before its headers ended. */
+static int frame_rec_cut(const struct pd_cap_frame *f, struct pd_tunrec *rec, bool *cut)
 {
 	struct pd_packet pkt;
+	int rc = pd_dissect(f->linktype, f->data, f->caplen, f->wirelen, NULL, &pkt);
 
-	pd_dissect(f->linktype, f->data, f->caplen, f->wirelen, NULL, &pkt);
+	if (cut)
+		*cut = rc < 0 && f->caplen < f->wirelen;
 	return pd_tunrec_from_packet(&pkt, f->data, (uint64_t)f->ts_nsec, rec) == 1;
+}
+
+static int frame_rec(const struct pd_cap_frame *f, struct pd_tunrec *rec)
+{
+	return frame_rec_cut(f, rec, NULL);
 }
 
 /* libpcap's message without the capture layer's "PATH: " in front (the
@@ -270,8 +279,11 @@ int tunsniff_correlate(struct tool_ctx *ctx, int argc, char **argv)
 
 /* ---- record ----------------------------------------------------------------------- */
 
+/* The record file is written in whole records (pathdiag/wfile.h): on a
+ * full disk or a write error it is cut back to its last whole record and
+ * the run fails naming it. */
 struct writer {
-	FILE *fp;
+	struct pd_wfile *wf;
 	struct pd_tunrec_eps eps;
 	bool hdr_done;
 	uint64_t start_ns, last_ns, written;
@@ -279,12 +291,15 @@ struct writer {
 	const char *desc;
 	int werr; /* errno of a failed write */
 	struct tsn_input *in;
+	struct tsn_faults *faults;
 };
 
 static void w_put(struct writer *w, const uint8_t *b, size_t n)
 {
-	if (!w->werr && fwrite(b, 1, n, w->fp) != n)
-		w->werr = errno ? errno : EIO;
+	struct pd_error err = { 0 };
+
+	if (!w->werr && pd_wfile_put(w->wf, b, n, NULL, 0, &err) < 0)
+		w->werr = err.sys_errno ? err.sys_errno : EIO;
 }
 
 static void w_header(struct writer *w, uint64_t start)
@@ -306,12 +321,17 @@ static void w_frame(struct writer *w, const struct pd_cap_frame *f)
 	struct pd_tunrec rec;
 	uint8_t b[3 * PD_TUNREC_REC_LEN];
 	size_t n;
+	bool cut;
+	int is_rec;
 
 	w->in->frames++;
 	w->last_ns = (uint64_t)f->ts_nsec;
 	if (!w->hdr_done)
 		w_header(w, w->last_ns);
-	if (!frame_rec(f, &rec)) {
+	is_rec = frame_rec_cut(f, &rec, &cut);
+	if (cut)
+		tsn_faults_frame(w->faults, f);
+	if (!is_rec) {
 		w->in->not_tunnel++;
 		return;
 	}
@@ -401,6 +421,9 @@ static int rec_loop(struct pd_cap *cap, const struct rec_opts *o, struct writer 
 		rc = tsn_reader_next(&rd, &f, &err);
 		if (rc == PD_CAP_EOF)
 			break;
+		/* a damaged file: the records before the damage, a warning */
+		if (rc < 0 && tsn_faults_damaged(w->faults, rep, cap, &err))
+			break;
 		if (rc < 0) {
 			cap_msg(msg, sizeof(msg), o->rfile ? o->rfile : o->iface, &err);
 			tool_report_fail(rep, PD_EXIT_UNKNOWN, "capture failed: %s", msg);
@@ -433,6 +456,7 @@ int tunsniff_record(struct tool_ctx *ctx, int argc, char **argv)
 
 	if (!tsn_record_parse(ctx, argc, argv, &o, &rc))
 		return rc;
+	tsn_signals_early();
 	res = calloc(1, sizeof(*res));
 	if (!res) {
 		tool_err(ctx, "out of memory");
@@ -445,14 +469,16 @@ int tunsniff_record(struct tool_ctx *ctx, int argc, char **argv)
 	res->in[0].format = o.rfile ? "pcap" : "live";
 	memset(&w, 0, sizeof(w));
 	w.in = &res->in[0];
+	w.faults = &res->faults;
 	rc = rec_open(&o, &cap, &res->report);
 	/* The record file is created before privileges go, so the path is
 	 * the invoking user's (a directory only root may write, say). */
 	if (!rc) {
-		w.fp = fopen(o.out, "wb");
-		if (!w.fp) {
+		struct pd_error werr = { 0 };
+
+		if (pd_wfile_open(&w.wf, o.out, &werr) < 0) {
 			tool_report_fail(&res->report, PD_EXIT_UNKNOWN, "cannot create '%s': %s", o.out,
-					 strerror(errno));
+					 strerror(werr.sys_errno));
 			rc = PD_EXIT_UNKNOWN;
 		}
 	}
@@ -487,16 +513,32 @@ int tunsniff_record(struct tool_ctx *ctx, int argc, char **argv)
 		if (pd_tunrec_encode_end(w.last_ns, w.written, (uint32_t)res->in[0].kernel_drops,
 					 b, sizeof(b), &n, NULL) == 0)
 			w_put(&w, b, n);
-		if (fclose(w.fp) != 0 && !w.werr)
-			w.werr = errno;
-		if (w.werr && !rc) {
-			tool_report_fail(&res->report, PD_EXIT_UNKNOWN, "writing '%s' failed: %s",
-					 o.out, strerror(w.werr));
-			rc = PD_EXIT_UNKNOWN;
+		{
+			struct pd_error werr = { 0 };
+			bool cut = pd_wfile_truncated(w.wf);
+
+			if (pd_wfile_close(w.wf, NULL, &werr) < 0 && !w.werr) {
+				w.werr = werr.sys_errno ? werr.sys_errno : EIO;
+				cut = false;
+			}
+			/* a failure replaces any capture error: the file is what
+			 * the user kept */
+			if (w.werr) {
+				res->report.error[0] = '\0';
+				tool_report_fail(&res->report, PD_EXIT_UNKNOWN,
+						 "writing '%s' failed: %s; %s", o.out,
+						 strerror(w.werr),
+						 cut ? "the file was cut back to its last whole "
+						       "record and has no end record"
+						     : "the file may end inside a record");
+				rc = PD_EXIT_UNKNOWN;
+			}
 		}
 		res->written = w.written;
 		res->done = !rc;
 	}
+	if (cap)
+		tsn_faults_finish(&res->faults, &res->report, cap);
 	pd_cap_free(cap);
 	if (res->done && res->in[0].drops_known && res->in[0].kernel_drops)
 		tool_report_add(&res->report, "capture-drops", PD_SEV_WARNING, NULL,
@@ -504,6 +546,7 @@ int tunsniff_record(struct tool_ctx *ctx, int argc, char **argv)
 				"are missing, and correlate will count them lost",
 				(unsigned long long)res->in[0].kernel_drops);
 	rc = tool_emit(ctx, &res->report, res, &corr_render);
+	tsn_faults_print(ctx, &res->faults);
 	free(res);
 	return rc;
 }

@@ -11,6 +11,7 @@
 #include <pathdiag/tunrec.h>
 
 #include "tool.h"
+#include "faults.h"
 
 /* One input of correlate, or the input of record. */
 struct tsn_input {
@@ -26,6 +27,7 @@ struct tsn_input {
 
 struct tsn_corr_result {
 	struct tool_report report;
+	struct tsn_faults faults;    /* record: damaged input, as warnings */
 	bool is_record;          /* the record subcommand's result */
 	bool done;               /* the correlation (or recording) ran */
 	struct tsn_input in[2];

@@ -169,9 +169,11 @@ static int tunsniff_run(struct tool_ctx *ctx, int argc, char **argv)
 			return tool_usage_error(ctx, "out of memory");
 		o->filter = expr;
 	}
+	tsn_signals_early();
 	tunsniff_result_init(&res);
 	tunsniff_capture(o, &res);
 	rc = tool_emit(ctx, &res.report, &res, &render);
+	tsn_faults_print(ctx, &res.faults);
 	free(res.st);
 	free(expr);
 	return rc;

@@ -30,20 +30,26 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-void tsn_reader_start(struct tsn_reader *r, struct pd_cap *cap, bool live, double duration)
+void tsn_signals_early(void)
 {
 	struct sigaction sa;
 
-	memset(r, 0, sizeof(*r));
-	r->cap = cap;
-	r->duration = live ? duration : 0;
-	if (live)
-		live_cap = cap;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal; /* no SA_RESTART: poll() returns EINTR */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+}
+
+void tsn_reader_start(struct tsn_reader *r, struct pd_cap *cap, bool live, double duration)
+{
+	memset(r, 0, sizeof(*r));
+	r->cap = cap;
+	r->duration = live ? duration : 0;
+	if (live)
+		live_cap = cap;
+	/* a signal caught before this (tsn_signals_early) stops at once */
+	tsn_signals_early();
 	r->start = now_s();
 }
 

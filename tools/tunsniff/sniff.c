@@ -86,8 +86,9 @@ static int open_sources(const struct tunsniff_opts *o, struct pd_cap *cap,
 			return -1;
 		}
 	}
+	/* the capture layer's message names the file */
 	if (o->write && pd_cap_dump_open(cap, o->write, &err) < 0) {
-		tool_report_fail(&res->report, PD_EXIT_UNKNOWN, "%s: %s", o->write,
+		tool_report_fail(&res->report, PD_EXIT_UNKNOWN, "%s",
 				 err.what ? err.what : "cannot write");
 		return -1;
 	}
@@ -157,6 +158,10 @@ void tunsniff_capture(const struct tunsniff_opts *o, struct tunsniff_result *res
 				res->stop_reason = rd.stop_reason;
 			break;
 		}
+		/* a damaged file ends there with a warning; the others go on */
+		if (rc < 0 && tsn_faults_damaged(&res->faults, &res->report, cap, &err))
+			continue;
+		/* an interface gone, a write error on -w: the report so far */
 		if (rc < 0) {
 			tool_report_fail(&res->report, PD_EXIT_UNKNOWN, "%s",
 					 err.what ? err.what : "read error");
@@ -172,15 +177,18 @@ void tunsniff_capture(const struct tunsniff_opts *o, struct tunsniff_result *res
 		nframes++;
 		tlast = f.ts_usec;
 		if (pd_tunstat_add_frame(res->st, f.source, f.frame, f.ts_usec, f.linktype, f.data,
-					 f.caplen, f.wirelen, NULL, pkt) < 0)
+					 f.caplen, f.wirelen, NULL, pkt) < 0) {
 			res->malformed++;
+			tsn_faults_frame(&res->faults, &f);
+		}
 	}
 	tsn_reader_end(&rd);
 	res->elapsed = (double)(tlast - t0) / 1e6;
 	pd_cap_refresh_stats(cap);
 	if (pd_cap_dump_close(cap, &err) < 0)
-		tool_report_fail(&res->report, PD_EXIT_UNKNOWN, "%s: %s", o->write,
-				 pd_error_message(&err, msg, sizeof(msg)));
+		tool_report_fail(&res->report, PD_EXIT_UNKNOWN, "%s",
+				 err.what ? err.what : pd_error_message(&err, msg, sizeof(msg)));
+	tsn_faults_finish(&res->faults, &res->report, cap);
 	pd_tunstat_finish(res->st, o->tunnel_mtu, &res->tf);
 	report_findings(res, t0);
 out:

@@ -8,6 +8,7 @@
 #include <pathdiag/tunstat.h>
 
 #include "tool.h"
+#include "faults.h"
 
 #define TUNSNIFF_MAX_SOURCES PD_CAP_MAX_SOURCES
 
@@ -49,6 +50,7 @@ struct tunsniff_result {
 	struct pd_ts_findings tf;
 	const char *write;
 	struct tunsniff_iface iface[TUNSNIFF_MAX_SOURCES]; /* live sources */
+	struct tsn_faults faults;  /* damaged input, as warnings (faults.h) */
 };
 
 void tunsniff_result_init(struct tunsniff_result *res);

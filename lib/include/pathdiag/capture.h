@@ -32,6 +32,17 @@
  * then goes on for PD_CAP_DRAIN_MS and returns (counts, saves) only frames
  * stamped at or before it.
  *
+ * Faults: a file that ends inside a record (or holds a record libpcap
+ * rejects) ends there: pd_cap_next returns PD_ERR_TRUNCATED once, with the
+ * message, marks the source damaged, and later calls go on with the other
+ * sources.  Blocks of pcapng types the format does not define are skipped
+ * (by libpcap) and counted.  A live interface that disappears or goes down
+ * ends the capture: PD_ERR_NOTFOUND (gone) naming it.  Saving writes whole
+ * records only (pathdiag/wfile.h): when a write fails (disk full, I/O
+ * error) the dump file is cut back to its last whole record, pd_cap_next
+ * returns PD_ERR_SYSTEM naming the file and the frames it holds, and
+ * nothing more is saved.
+ *
  * Errors: libpcap's own message is kept in the capture object; err->what
  * points to it and stays valid until the next call on the same object (or
  * pd_cap_free).  Missing privileges are PD_ERR_PERM (CAP_NET_RAW), an unknown
@@ -78,6 +89,20 @@ struct pd_cap_source_info {
 	bool nsec;                  /* timestamps of nanosecond resolution (a
 				       nanosecond pcap file, or a live
 				       interface libpcap gives them for) */
+	/* Faults (see "Faults" above) */
+	bool damaged;               /* file: reading stopped at a truncated or
+				       bad record; the frames before it were
+				       returned */
+	uint64_t unknown_blocks;    /* pcapng: blocks of a type the format does
+				       not define, skipped (counted once the
+				       file's end is reached) */
+	uint32_t unknown_type;      /* the first one's type */
+	uint64_t unknown_offset;    /* and its offset in the file */
+	bool gone;                  /* live: the interface disappeared or went
+				       down during the capture */
+	uint64_t saved;             /* frames the dump file holds whole (set
+				       by pd_cap_dump_close, or at a failure) */
+	bool save_failed;           /* writing the dump file failed */
 };
 
 /* One frame as returned by pd_cap_next: data stays valid until the next
