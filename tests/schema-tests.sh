@@ -12,9 +12,10 @@
 #   chain: mtuprobe HOST search (ICMP and UDP, IPv4 and IPv6, --encap), --hops, --peer against
 #   `mtuprobe serve --json` (whose own document is validated when it stops), nattrace path
 #   mode (UDP, TCP, ICMP), --peer, flow on a router; nat: nattrace path and --peer through a
-#   masquerade, conntrack (entries and --count) and watch (NDJSON, every line) on the home
-#   router; wg: `mtuprobe tunnel` on a wireguard-go interface, live `tunsniff -i`, `record -i`
-#   on both underlay ends and `correlate` of the two; error documents of each tool.
+#   masquerade, conntrack (entries and --count) and watch (NDJSON, every line; also one that
+#   loses events and resynchronises) on the home router; wg: `mtuprobe tunnel` on a
+#   wireguard-go interface, live `tunsniff -i`, `record -i` on both underlay ends and
+#   `correlate` of the two; error documents of each tool.
 #
 # Validation runs in strict mode: an object member the schema does not name is an error, so
 # a field added to a renderer without its schema fails here (the published schemas stay open
@@ -243,6 +244,30 @@ lab_chain()
 	lab_end
 }
 
+# watch_loss: a watch that loses events (home node of the nat lab): a 4 KiB buffer, stopped
+# while ctfill makes 500 entries and one entry it knew is deleted; its lines then include lost,
+# new and destroy marked resync, resync_end and an end with overruns.
+watch_loss()
+{
+	local ev=$W/watch-loss.ndjson wpid
+	[ -x "$BUILD_DIR/ctfill" ] || { setup_fail "ctfill not built (make tests)"; return; }
+	lab_x home "$BUILD_DIR/ctfill" 3 --proto udp --sport-base 41000 --timeout 60 >/dev/null ||
+		{ setup_fail "ctfill"; return; }
+	ip netns exec "$(lab_ns home)" "$NT" watch --json -b 4096 -p udp -s 10.0.0.0/8 >"$ev" \
+		2>/dev/null &
+	wpid=$!
+	LAB_BG_PIDS+=("$wpid")
+	lab_wait "watch start" 5 grep -q '"type":"start"' "$ev" || { setup_fail "watch start"; return; }
+	kill -STOP "$wpid"
+	lab_x home "$BUILD_DIR/ctfill" 500 --proto udp --sport-base 42000 --timeout 60 >/dev/null
+	lab_x home conntrack -D -p udp -s 10.0.0.1 --orig-port-src 41001 >/dev/null 2>&1
+	kill -CONT "$wpid"
+	lab_wait "resync" 10 grep -q '"type":"resync_end"' "$ev" || setup_fail "watch resync"
+	kill -INT "$wpid"
+	wait "$wpid"
+	save nattrace-watch loss "$?" <"$ev"
+}
+
 lab_nat()
 {
 	local s4=203.0.113.10 ev
@@ -271,6 +296,7 @@ lab_nat()
 	lab_x home conntrack -F >/dev/null 2>&1
 	wait "$wpid"
 	save nattrace-watch events "$?" <"$ev"
+	watch_loss
 	ldoc nattrace-watch err-count home "$NT" watch --json -G 0.2 -c 1 -s 10.123.0.0/16
 	lab_end
 }

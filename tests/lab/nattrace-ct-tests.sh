@@ -18,8 +18,23 @@
 #     destroy when the test deletes it) with the SNAT the server saw, stops on SIGINT; a DNAT
 #     flow in text mode, stopped by -c;
 #   - event overruns: a 4 KiB --rcvbuf under a burst of 3000 creates (ctfill) reports a lost
-#     line and a resync dump, text and JSON; every created entry is seen as a new event or in a
-#     resync dump;
+#     line and a resync against the watcher's view, text and JSON; every created entry is seen,
+#     as a new event or as a new line the resync found;
+#   - no loss: default buffer, a burst of 300 creates then their deletion gives exactly those
+#     300 new and 300 destroy events, no lost line, 0 overruns, 0 resyncs, exit 0; text mode
+#     counts 50 of 50;
+#   - loss with the watcher stopped: 20 entries seeded before the start, a 4096-byte
+#     --buffer-size, SIGSTOP while 3000 entries are made, then entries deleted (seeded, seen
+#     live, unseen), one tuple re-created (a new conntrack id) and one mark changed, SIGCONT:
+#     a lost line with count >= 1, one resync whose synthetic destroy/new/update lines are
+#     exactly the entries that changed (computed from what the test did and what the stream
+#     showed before the loss), resync_end counts equal to those lines, the watcher's view (the
+#     table at start plus every line applied in order) equal to `conntrack -L` afterwards,
+#     WARNING, exit 1, every line valid against docs/schema/nattrace-watch.schema.json
+#     (strict); the same in text;
+#   - --view-max 100: entries beyond the view are listed as resync lines and counted, the view
+#     never exceeds 100, the stream still rebuilds the table;
+#   - bad --buffer-size / --view-max values: usage error, exit 3;
 #   - without CAP_NET_ADMIN: one stderr line naming it, exit 3 (text), the error in the
 #     document (--json), for both commands;
 #   - every long option of both commands' --help is in docs/nattrace.1.
@@ -42,6 +57,7 @@ CHECK_TAG=nattrace-ct
 NT=$(cd "$BUILD_DIR" 2>/dev/null && pwd)/nattrace
 CTFILL=$(cd "$BUILD_DIR" 2>/dev/null && pwd)/ctfill
 RUN_TMP=
+WPID=
 PERM_ERR="nattrace: reading conntrack needs CAP_NET_ADMIN; run as root or with CAP_NET_ADMIN in this network namespace"
 
 # norm: entry lines (conntrack's layout) with the timeout blanked, nattrace's NAT suffix cut,
@@ -433,9 +449,9 @@ t_overrun_text()
 	[ "$RC" = 1 ] || { why "exit $RC, want 1 (WARNING: events lost)"; return; }
 	awk '
 		/^[0-9:.]+ [0-9]+ event overruns; resynchronising$/ { lost++; inre = 1; n = 0; next }
-		inre && / \[RESYNC\] ipv4 / { n++; next }
-		inre && /^[0-9:.]+ resynchronised: [0-9]+ entries in the table now$/ {
-			if ($3 != n) bad = 1; ok++; inre = 0; next }
+		inre && / \[RESYNC NEW\] ipv4 / { n++; next }
+		inre && /^[0-9:.]+ resynchronised: [0-9]+ entries in the table now; changed while events were lost: [0-9]+ new, 0 updated, 0 destroyed; 0 not in the view$/ {
+			if ($14 != n) bad = 1; ok++; inre = 0; next }
 		END { exit !(lost >= 1 && ok >= 1 && !bad) }
 	' "$out" || { why "no lost line then resync dump: $(grep -v '\[' "$out" | head -n 5)"; return; }
 	grep -q '^WARNING: [0-9]* event overruns' "$out" || why "no WARNING finding"
@@ -453,14 +469,15 @@ t_overrun_json()
 	i = types.index("lost")
 	assert lines[i]["count"] >= 1, lines[i]
 	j = types.index("resync_end", i)
-	assert all(t == "resync" for t in types[i + 1:j]), set(types[i + 1:j])
-	assert lines[j]["entries"] == j - i - 1, (lines[j], j - i - 1)
-	seen = set()
+	assert all(l.get("resync") and l["type"] == "new" for l in lines[i + 1:j]), \
+	    set(types[i + 1:j])
+	assert lines[j]["new"] == j - i - 1, (lines[j], j - i - 1)
+	seen = []
 	for l in lines:
 	    if l["type"] in ("new", "resync"):
 	        o = l["entry"]["orig"]
-	        seen.add((o["src"], o["sport"]))
-	assert len(seen) == 3000, "seen %d of 3000 entries" % len(seen)
+	        seen.append((o["src"], o["sport"]))
+	assert len(set(seen)) == 3000, "seen %d of 3000 entries" % len(set(seen))
 	end = lines[-1]
 	assert end["type"] == "end" and end["totals"]["overruns"] >= 1, end
 	assert end["verdict"] == "WARNING", end
@@ -472,9 +489,315 @@ t_overrun_json()
 sec_overrun()
 {
 	build "events" lab_node ev || return
-	check "4 KiB rcvbuf, 3000 creates: lost line, then a resync dump (text)" t_overrun_text
-	check "same in NDJSON: lost, resync..., resync_end; every entry seen" t_overrun_json
+	check "4 KiB rcvbuf, 3000 creates: lost line, then the resync's new lines (text)" \
+		t_overrun_text
+	check "same in NDJSON: lost, new (resync)..., resync_end; every entry seen" \
+		t_overrun_json
+	check "default buffer, 300 creates + deletes: 300 new, 300 destroy, no loss" \
+		t_burst_json
+	check "text, 50 creates: 50 NEW lines, 0 overruns, stopped by -c" t_burst_text
+	check "4 KiB buffer, SIGSTOP, 3000 creates + changes: lost, exact resync diff, view = table" \
+		t_loss_json
+	check "same in text: lost line, [RESYNC ...] lines as the resynchronised line counts" \
+		t_loss_text
+	check "--view-max 100: untracked entries listed as resync, view capped, stream = table" \
+		t_view_full
 	lab_end
+}
+
+# ---- loss with the watcher stopped, and no loss (the view; ct_view.h) -------------------------
+
+# table FILE: the UDP entries of the lab node as "SRC SPORT" lines (conntrack -L), sorted.
+table()
+{
+	lab_x ev conntrack -L -p udp 2>/dev/null |
+		sed -n 's/^udp[^=]* src=\([0-9.]*\) dst=[0-9.]* sport=\([0-9]*\) dport=.*$/\1 \2/p' |
+		sort >"$1"
+}
+
+# watch_start OUT ARGS...: nattrace watch in the background (ip netns exec execs: WPID is
+# nattrace itself), returns once its start line is written.
+watch_start()
+{
+	local out=$1
+	shift
+	ip netns exec "$(lab_ns ev)" "$NT" watch "$@" >"$out" 2>"$out.err" &
+	WPID=$!
+	lab_wait "watch start" 10 grep -q '"type":"start"\|^# nattrace watch: following' "$out" ||
+		{ why "watch did not start: $(cat "$out.err")"; return 1; }
+}
+
+# watch_stop: SIGINT, then the exit status in RC.
+watch_stop()
+{
+	kill -INT "$WPID" 2>/dev/null
+	wait "$WPID"
+	RC=$?
+}
+
+# lines FILE PATTERN: how many lines of FILE match (extended regular expression).
+lines()
+{
+	grep -cE -- "$2" "$1"
+}
+
+# has_n FILE PATTERN N: at least N lines match (for lab_wait, which repeats it).
+has_n()
+{
+	[ "$(lines "$1" "$2")" -ge "$3" ]
+}
+
+del_sport()
+{
+	local p
+	for p; do
+		lab_x ev conntrack -D -p udp --orig-port-src "$p" >/dev/null 2>&1 || return
+	done
+}
+
+# ---- no loss ------------------------------------------------------------------------------------
+
+t_burst_json()
+{
+	local out=$RUN_TMP/burst.json
+	lab_x ev conntrack -F >/dev/null 2>&1
+	watch_start "$out" --json -p udp || return
+	lab_x ev "$CTFILL" 300 --proto udp --sport-base 30000 --timeout 600 >/dev/null ||
+		{ why "ctfill failed"; return; }
+	lab_wait "300 new" 10 has_n "$out" '"type":"new"' 300 ||
+		{ why "$(lines "$out" '"type":"new"') new lines of 300"; return; }
+	lab_x ev conntrack -D -p udp >/dev/null 2>&1
+	lab_wait "300 destroy" 10 has_n "$out" '"type":"destroy"' 300
+	watch_stop
+	[ "$RC" = 0 ] || { why "exit $RC: $(cat "$out.err")"; return; }
+	python3 - "$out" <<-'EOF' >"$RUN_TMP/cmp" 2>&1 || why "$(tail -n 2 "$RUN_TMP/cmp")"
+	import json, sys
+	lines = [json.loads(l) for l in open(sys.argv[1])]
+	want = {("10.0.%d.%d" % (i >> 8, i & 255), 30000 + i) for i in range(300)}
+	def keys(t):
+	    k = [(l["entry"]["orig"]["src"], l["entry"]["orig"]["sport"]) for l in lines
+	         if l["type"] == t]
+	    assert len(k) == len(set(k)), "%s: duplicates" % t
+	    return set(k)
+	assert keys("new") == want, "new: %d, missing %s" % (len(keys("new")), list(want - keys("new"))[:3])
+	assert keys("destroy") == want, "destroy differs"
+	types = {l["type"] for l in lines}
+	assert not types & {"lost", "resync", "resync_end"}, types
+	assert not any(l.get("resync") for l in lines), "resync lines"
+	end = lines[-1]
+	assert end["type"] == "end" and end["exit_code"] == 0 and end["verdict"] == "OK", end
+	t = end["totals"]
+	assert t["events"] == {"new": 300, "update": 0, "destroy": 300}, t["events"]
+	assert t["overruns"] == 0 and t["resyncs"] == 0, t
+	assert lines[0]["view"]["seeded"] == 0 and lines[0]["buffer_size"] >= 8 << 20, lines[0]
+	print("ok")
+	EOF
+}
+
+t_burst_text()
+{
+	local out=$RUN_TMP/burst.txt pid
+	lab_x ev conntrack -F >/dev/null 2>&1
+	lab_x ev "$NT" watch -p udp -c 50 -G 20 >"$out" 2>"$out.err" &
+	pid=$!
+	lab_wait "watch start" 10 grep -q '^# nattrace watch: following' "$out" ||
+		{ why "no start line"; return; }
+	lab_x ev "$CTFILL" 50 --proto udp --sport-base 31000 --timeout 600 >/dev/null ||
+		{ why "ctfill failed"; return; }
+	wait "$pid"
+	RC=$?
+	[ "$RC" = 0 ] || { why "exit $RC: $(cat "$out.err")"; return; }
+	[ "$(lines "$out" ' \[NEW\] ipv4 .* udp .* dport=80 ')" = 50 ] ||
+		{ why "$(lines "$out" '\[NEW\]') NEW lines"; return; }
+	grep -q '^# nattrace watch: 50 events shown (50 new, 0 update, 0 destroy); 0 overruns, 0 resyncs .*stopped by count$' "$out" ||
+		why "summary: $(tail -n 1 "$out")"
+}
+
+# ---- loss -----------------------------------------------------------------------------------------
+
+# stopped_fill OUT ARGS...: seed 20 entries (sport 1024+), start watch ARGS, make 5 live
+# (2000+) and wait for their events, SIGSTOP it, make 3000 (10000+), delete seeded 1024-1033,
+# live 2000-2002 and 10000-10099, re-create 2003 (new id), mark 2004, SIGCONT, wait for the
+# resync, stop. Tables before the start and at the end in OUT.before / OUT.after.
+stopped_fill()
+{
+	local out=$1 p
+	shift
+	lab_x ev conntrack -F >/dev/null 2>&1
+	lab_x ev "$CTFILL" 20 --proto udp --sport-base 1024 --timeout 600 >/dev/null ||
+		{ why "ctfill seed"; return 1; }
+	table "$out.before"
+	watch_start "$out" "$@" || return 1
+	lab_x ev "$CTFILL" 5 --proto udp --sport-base 2000 --timeout 600 >/dev/null ||
+		{ why "ctfill live"; return 1; }
+	lab_wait "live events" 10 has_n "$out" 'sport("?:|=)2004' 1 ||
+		{ why "no event of the live entries"; return 1; }
+	kill -STOP "$WPID"
+	lab_x ev "$CTFILL" 3000 --proto udp --sport-base 10000 --timeout 600 >/dev/null ||
+		{ kill -CONT "$WPID"; watch_stop; why "ctfill 3000"; return 1; }
+	del_sport $(seq 1024 1033) 2000 2001 2002 2003 $(seq 10000 10099) ||
+		{ kill -CONT "$WPID"; watch_stop; why "conntrack -D"; return 1; }
+	lab_x ev conntrack -I -p udp -s 10.0.0.3 -d 198.18.0.1 --sport 2003 --dport 80 -t 600 \
+		>/dev/null 2>&1 || { kill -CONT "$WPID"; watch_stop; why "conntrack -I"; return 1; }
+	lab_x ev conntrack -U -p udp -s 10.0.0.4 --mark 7 >/dev/null 2>&1 ||
+		{ kill -CONT "$WPID"; watch_stop; why "conntrack -U"; return 1; }
+	kill -CONT "$WPID"
+	lab_wait "resync end" 20 grep -q 'resync_end\|resynchronised:' "$out" ||
+		{ watch_stop; why "no resync: $(grep -v '\[NEW\]\|"new"' "$out" | head -n 3)"; return 1; }
+	sleep 0.5
+	watch_stop
+	table "$out.after"
+}
+
+t_loss_json()
+{
+	local out=$RUN_TMP/loss.json
+	stopped_fill "$out" --json -p udp --buffer-size 4096 || return
+	[ "$RC" = 1 ] || { why "exit $RC, want 1 (WARNING): $(cat "$out.err")"; return; }
+	[ ! -s "$out.err" ] || { why "stderr: $(cat "$out.err")"; return; }
+	python3 - "$out" "$out.before" "$out.after" <<-'EOF' >"$RUN_TMP/cmp" 2>&1 || { why "$(tail -n 2 "$RUN_TMP/cmp")"; return; }
+	import json, sys
+	lines = [json.loads(l) for l in open(sys.argv[1])]
+	def tab(f):
+	    return {(a, int(p)) for a, p in (l.split() for l in open(f))}
+	before, after = tab(sys.argv[2]), tab(sys.argv[3])
+	def key(l):
+	    o = l["entry"]["orig"]
+	    return (o["src"], o["sport"])
+	def ip(i):
+	    return "10.0.%d.%d" % (i >> 8, i & 255)
+	assert len(before) == 20, len(before)
+	assert lines[0]["type"] == "start" and lines[0]["view"]["seeded"] == 20, lines[0]
+	assert 4096 <= lines[0]["buffer_size"] <= 16384, lines[0]["buffer_size"]
+	types = [l["type"] for l in lines]
+	assert types.count("lost") >= 1 and types.count("resync_end") >= 1, types.count("lost")
+	i = types.index("lost")
+	assert lines[i]["count"] >= 1, lines[i]
+	j = types.index("resync_end")
+	# Events shown before the loss: the view at that moment (besides the seeded).
+	shown = set()
+	for l in lines[1:i]:
+	    if l["type"] == "destroy":
+	        shown.discard(key(l))
+	    elif "entry" in l:
+	        shown.add(key(l))
+	# Events still queued are drained before the dump; they sit between lost and resync.
+	for l in lines[i + 1:j]:
+	    if "entry" in l and not l.get("resync") and l["type"] != "resync":
+	        assert l["type"] != "destroy", l
+	        shown.add(key(l))
+	view = before | shown
+	deleted = {(ip(k), 1024 + k) for k in range(10)} | {(ip(k), 2000 + k) for k in range(4)} | \
+	    {(ip(k), 10000 + k) for k in range(100)}
+	fill = {(ip(k), 10000 + k) for k in range(3000)}
+	rs = [l for l in lines[i + 1:j] if l.get("resync")]
+	got = {t: sorted(key(l) for l in rs if l["type"] == t) for t in ("new", "update", "destroy")}
+	want_destroy = sorted((view & deleted) | {(ip(3), 2003)})
+	want_new = sorted(((fill - deleted) - view) | {(ip(3), 2003)})
+	assert got["destroy"] == want_destroy, ("destroy", len(got["destroy"]), len(want_destroy))
+	assert got["new"] == want_new, ("new", len(got["new"]), len(want_new))
+	assert got["update"] == [(ip(4), 2004)], ("update", got["update"])
+	assert not any(l["type"] == "resync" for l in lines), "untracked lines with the default view"
+	e = lines[j]
+	assert (e["new"], e["update"], e["destroy"], e["untracked"]) == \
+	    (len(want_new), 1, len(want_destroy), 0), e
+	assert e["entries"] == len(after), (e["entries"], len(after))
+	# The watcher's view as a consumer rebuilds it: the table at start, every line applied.
+	state = set(before)
+	for l in lines:
+	    if "entry" not in l:
+	        continue
+	    if l["type"] == "destroy":
+	        state.discard(key(l))
+	    else:
+	        state.add(key(l))
+	assert state == after, ("view != table", sorted(state ^ after)[:4])
+	upd = [l for l in rs if l["type"] == "update"][0]
+	assert upd["entry"]["mark"] == 7, upd["entry"]["mark"]
+	end = lines[-1]
+	assert end["type"] == "end" and end["verdict"] == "WARNING" and end["exit_code"] == 1, end
+	t = end["totals"]
+	assert t["overruns"] >= 1 and t["resyncs"] >= 1, t
+	assert t["resync_changes"]["destroy"] >= len(want_destroy), t
+	assert t["view"]["seeded"] == 20 and t["view"]["untracked"] == 0, t["view"]
+	assert t["stopped_by"] == "signal", t
+	assert any(f["kind"] == "event-overrun" for f in end["findings"]), end["findings"]
+	print(len(rs), "resync lines;", len(shown), "events before the loss")
+	EOF
+	PY_OUT=$(tail -n 1 "$RUN_TMP/cmp")
+	python3 "$ROOT/tests/schema-validate.py" --schemas "$ROOT/docs/schema" --strict \
+		--schema nattrace-watch "$out" >"$RUN_TMP/val" 2>&1 ||
+		why "schema: $(grep -v ' ok ' "$RUN_TMP/val" | head -n 2)"
+}
+
+t_loss_text()
+{
+	local out=$RUN_TMP/loss.txt
+	stopped_fill "$out" -p udp -b 4096 || return
+	[ "$RC" = 1 ] || { why "exit $RC, want 1: $(cat "$out.err")"; return; }
+	awk '
+		/^[0-9:.]+ [0-9]+ event overruns; resynchronising$/ { lost++; inre = 1; next }
+		inre && / \[RESYNC NEW\] ipv4 / { n++; next }
+		inre && / \[RESYNC DESTROY\] ipv4 / { d++; next }
+		inre && / \[RESYNC UPDATE\] ipv4 .* mark=7 / { u++; next }
+		inre && /^[0-9:.]+ resynchronised: [0-9]+ entries in the table now; changed while events were lost: [0-9]+ new, [0-9]+ updated, [0-9]+ destroyed; 0 not in the view$/ {
+			if ($14 != n || $16 != u || $18 != d || u != 1 || d < 14) bad = 1
+			ok++; inre = 0; next }
+		END { exit !(lost >= 1 && ok >= 1 && !bad) }
+	' "$out" || { why "no lost line then resync lines: $(grep -v '\[NEW\]\|\[RESYNC' "$out" | head -n 5)"; return; }
+	grep -q '^# nattrace watch: .* [1-9][0-9]* overruns, [1-9][0-9]* resyncs (found ' "$out" ||
+		{ why "summary: $(grep '^# nattrace watch: [0-9]' "$out")"; return; }
+	grep -q '^WARNING: [0-9]* event overruns' "$out" || why "no WARNING finding"
+}
+
+# --view-max 100: no seed, 3000 entries while stopped.
+t_view_full()
+{
+	local out=$RUN_TMP/full.json
+	lab_x ev conntrack -F >/dev/null 2>&1
+	watch_start "$out" --json -p udp -b 4096 --view-max 100 || return
+	kill -STOP "$WPID"
+	lab_x ev "$CTFILL" 3000 --proto udp --sport-base 20000 --timeout 600 >/dev/null ||
+		{ kill -CONT "$WPID"; watch_stop; why "ctfill"; return; }
+	kill -CONT "$WPID"
+	lab_wait "resync end" 20 grep -q resync_end "$out" || { watch_stop; why "no resync"; return; }
+	watch_stop
+	table "$out.after"
+	[ "$RC" = 1 ] || { why "exit $RC"; return; }
+	python3 - "$out" "$out.after" <<-'EOF' >"$RUN_TMP/cmp" 2>&1 || why "$(tail -n 2 "$RUN_TMP/cmp")"
+	import json, sys
+	lines = [json.loads(l) for l in open(sys.argv[1])]
+	after = {(a, int(p)) for a, p in (l.split() for l in open(sys.argv[2]))}
+	assert len(after) == 3000, len(after)
+	state = set()
+	for l in lines:
+	    if "entry" in l:
+	        state.add((l["entry"]["orig"]["src"], l["entry"]["orig"]["sport"]))
+	assert state == after, len(state ^ after)
+	e = [l for l in lines if l["type"] == "resync_end"][0]
+	n_resync = sum(1 for l in lines if l["type"] == "resync")
+	assert e["untracked"] == n_resync > 0 and e["entries"] == 3000, (e, n_resync)
+	end = lines[-1]
+	v = end["totals"]["view"]
+	assert v["max"] == 100 and v["peak"] == 100 and v["untracked"] >= n_resync, v
+	assert any(f["kind"] == "view-full" for f in end["findings"]), end["findings"]
+	print(n_resync)
+	EOF
+}
+
+t_usage()
+{
+	local a rc want
+	for a in "--buffer-size 100" "-b x" "--view-max y" "--view-max 99999999999"; do
+		want=buffer-size
+		[ "${a#--view}" = "$a" ] || want=view-max
+		# shellcheck disable=SC2086 # the option and its value
+		"$NT" watch $a >/dev/null 2>"$RUN_TMP/err"
+		rc=$?
+		[ "$rc" = 3 ] || { why "$a: exit $rc"; return; }
+		grep -q "^nattrace: watch: --$want '${a#* }' is not " "$RUN_TMP/err" ||
+			{ why "$a: $(cat "$RUN_TMP/err")"; return; }
+	done
 }
 
 t_no_leftovers()
@@ -507,6 +830,7 @@ main()
 	trap 'rm -rf "$RUN_TMP"' EXIT
 	lab_sweep_stale
 	check "every long option of conntrack and watch --help is in docs/nattrace.1" t_man_options
+	check "watch: bad --buffer-size / --view-max: usage error, exit 3" t_usage
 	sec_nat
 	sec_overrun
 	check "no namespace, /etc/netns entry or temp dir of this run left" t_no_leftovers

@@ -6,10 +6,15 @@
  * apply (family, mark/mask, zone, exact tuple fields) go with the request,
  * the rest is checked here; nothing is kept per entry, so memory does not
  * grow with the table.
- * watch: a socket bound to the NEW/UPDATE/DESTROY groups, filtered here.
- * When the kernel drops events for us (ENOBUFS on the socket) the loss is
- * reported and the current state is dumped (same filter) on a second
- * handle, each entry marked as a resync.
+ * watch: a socket bound to the NEW/UPDATE/DESTROY groups, filtered here,
+ * and a bounded view of the live entries that match (ct_view.h), seeded by
+ * a silent dump once subscribed and kept up to date from the events.  When
+ * the kernel drops events for us (ENOBUFS on the socket; NETLINK_NO_ENOBUFS
+ * is never set, so a loss is always told) the loss is reported and the
+ * current state is dumped (same filter) on a second handle and compared
+ * with the view: entries that appeared, changed or went away meanwhile are
+ * written as synthetic new/update/destroy events marked as resync, and
+ * entries the view had no room for are listed as they are.
  *
  * Both need CAP_NET_ADMIN in the namespace: the kernel checks it when a
  * dump is requested and when the event groups are joined.  Every other
@@ -23,10 +28,12 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ct_cmd.h"
+#include "ct_view.h"
 
 static volatile sig_atomic_t stop_signal;
 
@@ -101,7 +108,8 @@ struct ct_run {
 	struct tool_report report;
 	bool render;       /* anything goes to stdout */
 	uint64_t ts_ns;    /* reception time of the current batch (watch) */
-	uint64_t resynced; /* entries of the current resync dump */
+	struct nt_resync_counts rs; /* the current resync */
+	struct nt_view view;        /* watch: the live entries that match */
 };
 
 /* ---- conntrack ------------------------------------------------------------------------------- */
@@ -175,6 +183,7 @@ static struct ct_run *start(struct tool_ctx *ctx, int argc, char **argv, struct 
 
 static void run_free(struct ct_run *run)
 {
+	nt_view_free(&run->view);
 	free(run->out);
 	free(run);
 }
@@ -259,8 +268,13 @@ static int watch_event(const struct pd_ct_entry *e, void *vctx)
 {
 	struct ct_run *run = vctx;
 
-	if (!pd_ct_filter_match(&run->o->filter, e))
+	if (!pd_ct_filter_match(&run->o->filter, e)) {
+		/* It may have left the filter (a new mark, say): no longer
+		 * followed, so not in the view either. */
+		nt_view_forget(&run->view, e);
 		return 0;
+	}
+	nt_view_event(&run->view, e);
 	run->t.matched++;
 	if (e->event == PD_CT_EV_NEW)
 		run->t.ev_new++;
@@ -279,18 +293,65 @@ static int watch_event(const struct pd_ct_entry *e, void *vctx)
 	return 0;
 }
 
+static int show(struct ct_run *run, const struct pd_ct_entry *e, enum nt_ct_kind kind)
+{
+	if (run->render) {
+		nt_ct_render_entry(run->out, run->ctx, e, kind, run->ts_ns, false);
+		if (run->out->err)
+			return STOP_WRITE;
+	}
+	return 0;
+}
+
+/* One entry of the resync dump against the view. */
 static int resync_entry(const struct pd_ct_entry *e, void *vctx)
+{
+	struct ct_run *run = vctx;
+	struct pd_ct_entry old;
+
+	if (stop_signal)
+		return STOP_SIGNAL;
+	run->rs.entries++;
+	switch (nt_view_seen(&run->view, e, &old)) {
+	case NT_VIEW_SAME:
+		return 0;
+	case NT_VIEW_NEW:
+		run->rs.new_++;
+		return show(run, e, NT_CT_RESYNC_NEW);
+	case NT_VIEW_CHANGED:
+		run->rs.update++;
+		return show(run, e, NT_CT_RESYNC_UPDATE);
+	case NT_VIEW_REPLACED:
+		/* The tuple was reused by another connection meanwhile. */
+		run->rs.destroy++;
+		run->rs.new_++;
+		if (show(run, &old, NT_CT_RESYNC_DESTROY))
+			return STOP_WRITE;
+		return show(run, e, NT_CT_RESYNC_NEW);
+	case NT_VIEW_NO_ROOM:
+		break;
+	}
+	run->rs.untracked++;
+	return show(run, e, NT_CT_RESYNC);
+}
+
+/* An entry of the view the resync dump did not contain: gone. */
+static int resync_gone(const struct pd_ct_entry *e, void *vctx)
+{
+	struct ct_run *run = vctx;
+
+	run->rs.destroy++;
+	return show(run, e, NT_CT_RESYNC_DESTROY);
+}
+
+static int seed_entry(const struct pd_ct_entry *e, void *vctx)
 {
 	struct ct_run *run = vctx;
 
 	if (stop_signal)
 		return STOP_SIGNAL;
-	run->resynced++;
-	if (run->render) {
-		nt_ct_render_entry(run->out, run->ctx, e, NT_CT_RESYNC, run->ts_ns, false);
-		if (run->out->err)
-			return STOP_WRITE;
-	}
+	if (nt_view_seen(&run->view, e, NULL) != NT_VIEW_NO_ROOM)
+		run->t.view_seeded++;
 	return 0;
 }
 
@@ -328,6 +389,7 @@ static int drain(struct ct_run *run, struct pd_ct *ev, unsigned *lost)
 /* After an overrun: the current state, through the dump handle. */
 static int resync(struct ct_run *run, struct pd_ct *ev, struct pd_ct *dump, unsigned lost)
 {
+	struct pd_ct_dump_stats st = { 0 };
 	struct pd_error err = { 0 };
 	uint64_t t_lost = run->ts_ns;
 	int rc;
@@ -339,19 +401,29 @@ static int resync(struct ct_run *run, struct pd_ct *ev, struct pd_ct *dump, unsi
 		nt_watch_render_lost(run->out, run->ctx, lost, t_lost);
 	if (rc)
 		return rc;
-	run->resynced = 0;
+	memset(&run->rs, 0, sizeof(run->rs));
 	run->ts_ns = now_ns(CLOCK_REALTIME);
-	rc = pd_ct_dump(dump, &run->o->filter, run->o->dump_flags, resync_entry, run, NULL, &err);
-	if (rc == STOP_WRITE || rc == STOP_SIGNAL)
-		return rc;
-	if (rc < 0) {
+	nt_view_begin(&run->view);
+	rc = pd_ct_dump(dump, &run->o->filter, run->o->dump_flags, resync_entry, run, &st, &err);
+	if (rc < 0 && rc != STOP_WRITE && rc != STOP_SIGNAL)
 		ct_fail(&run->report, rc, &err, "resynchronising after an overrun");
+	/* What the view knew and a complete dump no longer holds is gone.
+	 * After an interrupted dump (the table changed under it) an entry
+	 * may be missing from it: the sweep waits for the next resync. */
+	if (!rc && !st.interrupted)
+		rc = nt_view_sweep(&run->view, resync_gone, run);
+	if (st.interrupted)
+		run->t.interrupted = true;
+	run->t.rs_new += run->rs.new_;
+	run->t.rs_update += run->rs.update;
+	run->t.rs_destroy += run->rs.destroy;
+	run->t.rs_untracked += run->rs.untracked;
+	if (rc)
 		return rc;
-	}
 	run->t.resyncs++;
-	run->t.resync_entries += run->resynced;
+	run->t.resync_entries += run->rs.entries;
 	if (run->render)
-		nt_watch_render_resynced(run->out, run->ctx, run->resynced, now_ns(CLOCK_REALTIME));
+		nt_watch_render_resynced(run->out, run->ctx, &run->rs, now_ns(CLOCK_REALTIME));
 	return 0;
 }
 
@@ -421,6 +493,31 @@ static void watch_loop(struct ct_run *run, struct pd_ct *ev, struct pd_ct *dump)
 	}
 }
 
+/* The view, seeded with what matches now (events queue meanwhile). */
+static void seed_view(struct ct_run *run, struct pd_ct *ev, struct pd_ct *dump)
+{
+	struct pd_error err = { 0 };
+	int rcvbuf = 0, rc;
+	socklen_t len = sizeof(rcvbuf);
+
+	if (getsockopt(pd_ct_fd(ev), SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len) == 0 && rcvbuf > 0)
+		run->t.rcvbuf = (uint64_t)rcvbuf;
+	/* Without destroy events the view could only grow stale: resyncs
+	 * then list the table instead. */
+	if (!(run->o->groups & PD_CT_GRP_DESTROY))
+		run->o->view_max = 0;
+	if (nt_view_init(&run->view, (uint32_t)run->o->view_max) < 0) {
+		tool_report_fail(&run->report, PD_EXIT_UNKNOWN, "out of memory");
+		return;
+	}
+	run->t.view_max = run->view.max;
+	if (!run->view.max)
+		return;
+	rc = pd_ct_dump(dump, &run->o->filter, run->o->dump_flags, seed_entry, run, NULL, &err);
+	if (rc < 0)
+		ct_fail(&run->report, rc, &err, "reading the conntrack table");
+}
+
 int nt_watch_main(struct tool_ctx *ctx, int argc, char **argv)
 {
 	struct pd_ct *ev = NULL, *dump = NULL;
@@ -444,8 +541,13 @@ int nt_watch_main(struct tool_ctx *ctx, int argc, char **argv)
 	else if ((rc = tool_keep_only_capability(CAP_NET_ADMIN)) < 0)
 		tool_report_fail(&run->report, PD_EXIT_UNKNOWN, "cannot drop privileges: %s",
 				 tool_privs_error(rc));
-	if (!run->report.error[0]) {
-		if (run->render && nt_watch_render_start(run->out, ctx, &o.filter) < 0)
+	if (!run->report.error[0])
+		seed_view(run, ev, dump);
+	if (!run->report.error[0] && stop_signal) {
+		run->t.stop_reason = "signal";
+		started = true;
+	} else if (!run->report.error[0]) {
+		if (run->render && nt_watch_render_start(run->out, ctx, &o.filter, &run->t) < 0)
 			tool_report_fail(&run->report, PD_EXIT_UNKNOWN, "out of memory");
 		else if (!nt_stream_flush(run->out))
 			watch_loop(run, ev, dump);
@@ -456,8 +558,21 @@ int nt_watch_main(struct tool_ctx *ctx, int argc, char **argv)
 	if (run->t.overruns)
 		tool_report_add(&run->report, "event-overrun", PD_SEV_WARNING, NULL,
 				"%llu event overruns: the kernel dropped events; each was followed "
-				"by a dump of the current state (a larger --rcvbuf or a narrower "
-				"--event list avoids them)", (unsigned long long)run->t.overruns);
+				"by a dump of the current state (a larger --buffer-size or a "
+				"narrower --event list avoids them)",
+				(unsigned long long)run->t.overruns);
+	if (run->t.interrupted)
+		tool_report_add(&run->report, "dump-interrupted", PD_SEV_INFO, NULL,
+				"the table changed during a resync dump (NLM_F_DUMP_INTR): entries "
+				"gone meanwhile are reported at the next resync");
+	run->t.view_peak = run->view.peak;
+	run->t.view_untracked = run->view.untracked;
+	if (run->view.untracked)
+		tool_report_add(&run->report, "view-full", PD_SEV_INFO, NULL,
+				"%llu entries did not fit in the view (--view-max %llu): changes "
+				"to them during an overrun are not detected; resyncs list them as "
+				"they are", (unsigned long long)run->view.untracked,
+				(unsigned long long)run->t.view_max);
 	if (!run->out->err && (ctx->json || (!ctx->quiet && started)) &&
 	    nt_watch_render_end(run->out, ctx, &run->report, &run->t) < 0)
 		tool_err(ctx, "out of memory writing the summary");

@@ -36,8 +36,9 @@ struct nt_ct_opts {
 	bool count_only;       /* conntrack --count */
 	unsigned long max_events; /* watch -c; 0: no limit */
 	double seconds;        /* watch -G; 0: no limit */
-	int rcvbuf;            /* watch --rcvbuf; 0: the library's default */
+	int rcvbuf;            /* watch --buffer-size/--rcvbuf; 0: the library's default */
 	unsigned groups;       /* watch --event: PD_CT_GRP_* */
+	unsigned long view_max; /* watch --view-max: entries the view keeps */
 };
 
 extern const struct tool_opt nt_conntrack_opts[];
@@ -64,6 +65,10 @@ struct nt_ct_totals {
 	uint64_t ev_new, ev_update, ev_destroy;
 	uint64_t overruns;  /* ENOBUFS seen on the event socket */
 	uint64_t resyncs, resync_entries;
+	/* watch: what the resyncs found against the view (ct_view.h) */
+	uint64_t rs_new, rs_update, rs_destroy, rs_untracked;
+	uint64_t view_max, view_seeded, view_peak, view_untracked;
+	uint64_t rcvbuf;    /* SO_RCVBUF of the event socket as the kernel set it */
 	const char *stop_reason; /* watch: "signal", "count", "duration" */
 };
 
@@ -88,9 +93,18 @@ void nt_stream_printf(struct nt_stream *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void nt_stream_put(struct nt_stream *s, const char *p, size_t n);
 
-/* What a rendered entry is: a dump entry, an event (e->event), or an entry
- * of the dump that follows an overrun. */
-enum nt_ct_kind { NT_CT_ENTRY, NT_CT_EVENT, NT_CT_RESYNC };
+/* What a rendered entry is: a dump entry, an event (e->event), an entry of
+ * the dump that follows an overrun which the view could not compare
+ * (RESYNC), or a change that dump revealed against the view: appeared,
+ * changed, or gone (RESYNC_NEW/UPDATE/DESTROY). */
+enum nt_ct_kind {
+	NT_CT_ENTRY,
+	NT_CT_EVENT,
+	NT_CT_RESYNC,
+	NT_CT_RESYNC_NEW,
+	NT_CT_RESYNC_UPDATE,
+	NT_CT_RESYNC_DESTROY,
+};
 
 /* One entry: text "LINE SNAT a:p -> b:p DNAT ..." (events and resync
  * entries prefixed by the time and "[NEW]"/"[RESYNC]"), or one JSON
@@ -117,11 +131,15 @@ void nt_ct_text_totals(struct nt_stream *s, const struct tool_ctx *ctx, const st
 /* watch: the start line (JSON only), an overrun, the end of a resync, and
  * the closing line (text: a summary; JSON: the report object). */
 int nt_watch_render_start(struct nt_stream *s, const struct tool_ctx *ctx,
-			  const struct pd_ct_filter *f);
+			  const struct pd_ct_filter *f, const struct nt_ct_totals *t);
 void nt_watch_render_lost(struct nt_stream *s, const struct tool_ctx *ctx, unsigned lost,
 			  uint64_t ts_ns);
-void nt_watch_render_resynced(struct nt_stream *s, const struct tool_ctx *ctx, uint64_t n,
-			      uint64_t ts_ns);
+/* One resync's result: entries in the table now, and the changes. */
+struct nt_resync_counts {
+	uint64_t entries, new_, update, destroy, untracked;
+};
+void nt_watch_render_resynced(struct nt_stream *s, const struct tool_ctx *ctx,
+			      const struct nt_resync_counts *c, uint64_t ts_ns);
 int nt_watch_render_end(struct nt_stream *s, const struct tool_ctx *ctx,
 			const struct tool_report *r, const struct nt_ct_totals *t);
 

@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 
 #include "ct_cmd.h"
+#include "ct_view.h"
 
 enum {
 	O_ORIG_SRC = 1,
@@ -36,6 +37,7 @@ enum {
 	O_SECONDS,
 	O_RCVBUF,
 	O_EVENTS,
+	O_VIEW_MAX,
 };
 
 /* The filter both commands share. */
@@ -73,6 +75,9 @@ const struct tool_opt nt_watch_opts[] = {
 	  O_EVENTS },
 	{ "rcvbuf", 0, "BYTES", "event socket receive buffer (default 8 MiB; small values "
 				"show overruns)", O_RCVBUF },
+	{ "buffer-size", 'b', "BYTES", "the same as --rcvbuf (conntrack -b)", O_RCVBUF },
+	{ "view-max", 0, "N", "live entries kept to resynchronise after an overrun (default "
+			      "65536; 0: none, resyncs list the table)", O_VIEW_MAX },
 	{ NULL },
 };
 
@@ -270,12 +275,18 @@ int nt_ct_opt(struct tool_ctx *ctx, const struct tool_opt *o, const char *arg)
 		return tool_parse_seconds(ctx, "-G", arg, 0.001, 86400 * 365, &op->seconds);
 	case O_RCVBUF:
 		if (num(arg, 1u << 30, &v) < 0 || v < 1024)
-			return tool_usage_error(ctx, "--rcvbuf '%s' is not a size from 1024 to "
-						"1073741824 bytes", arg);
+			return tool_usage_error(ctx, "--%s '%s' is not a size from 1024 to "
+						"1073741824 bytes", o->lname, arg);
 		op->rcvbuf = (int)v;
 		return 0;
 	case O_EVENTS:
 		return events_opt(ctx, arg, &op->groups);
+	case O_VIEW_MAX:
+		if (num(arg, NT_VIEW_LIMIT, &v) < 0)
+			return tool_usage_error(ctx, "--view-max '%s' is not a number of entries "
+						"from 0 to %u", arg, NT_VIEW_LIMIT);
+		op->view_max = v;
+		return 0;
 	}
 	return 0;
 }
@@ -311,6 +322,7 @@ bool nt_ct_parse(struct tool_ctx *ctx, int argc, char **argv, struct nt_ct_opts 
 
 	memset(o, 0, sizeof(*o));
 	o->groups = PD_CT_GRP_NEW | PD_CT_GRP_UPDATE | PD_CT_GRP_DESTROY;
+	o->view_max = NT_VIEW_DEFAULT_MAX;
 	if (!tool_cmd_parse(ctx, argc, argv, o, &first, code))
 		return false;
 	if (argc - first > 1) {

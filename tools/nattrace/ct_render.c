@@ -216,6 +216,11 @@ static void text_entry(struct nt_stream *s, const struct pd_ct_entry *e, enum nt
 		nt_stream_printf(s, "%s [%s] ", time_text(ts_ns, false, t, sizeof(t)), ev);
 	} else if (kind == NT_CT_RESYNC) {
 		nt_stream_printf(s, "%s [RESYNC] ", time_text(ts_ns, false, t, sizeof(t)));
+	} else if (kind != NT_CT_ENTRY) {
+		nt_stream_printf(s, "%s [RESYNC %s] ", time_text(ts_ns, false, t, sizeof(t)),
+				 kind == NT_CT_RESYNC_NEW      ? "NEW"
+				 : kind == NT_CT_RESYNC_UPDATE ? "UPDATE"
+							       : "DESTROY");
 	}
 	/* The conntrack-tools part straight into the buffer. */
 	if (!stream_room(s, 512))
@@ -359,6 +364,7 @@ void nt_ct_render_entry(struct nt_stream *s, const struct tool_ctx *ctx,
 			const struct pd_ct_entry *e, enum nt_ct_kind kind, uint64_t ts_ns,
 			bool first)
 {
+	const char *type;
 	char t[64];
 
 	if (!ctx->json) {
@@ -371,9 +377,27 @@ void nt_ct_render_entry(struct nt_stream *s, const struct tool_ctx *ctx,
 		json_entry(s, e);
 		return;
 	}
-	/* An NDJSON line of watch. */
-	nt_stream_printf(s, "{\"type\":\"%s\",\"time\":\"%s\",\"entry\":",
-			 kind == NT_CT_RESYNC ? "resync" : pd_ct_event_name(e->event),
+	/* An NDJSON line of watch.  A change a resync found is written as the
+	 * event that was lost, marked "resync":true. */
+	switch (kind) {
+	case NT_CT_RESYNC_NEW:
+		type = "new";
+		break;
+	case NT_CT_RESYNC_UPDATE:
+		type = "update";
+		break;
+	case NT_CT_RESYNC_DESTROY:
+		type = "destroy";
+		break;
+	case NT_CT_RESYNC:
+		type = "resync";
+		break;
+	default:
+		type = pd_ct_event_name(e->event);
+		break;
+	}
+	nt_stream_printf(s, "{\"type\":\"%s\",%s\"time\":\"%s\",\"entry\":", type,
+			 kind >= NT_CT_RESYNC_NEW ? "\"resync\":true," : "",
 			 time_text(ts_ns, true, t, sizeof(t)));
 	json_entry(s, e);
 	nt_stream_printf(s, "}\n");
@@ -511,6 +535,19 @@ static json_t *totals_json(const struct nt_ct_totals *t, bool watch)
 		json_object_set_new(o, "resyncs", json_integer((json_int_t)t->resyncs));
 		json_object_set_new(o, "resync_entries",
 				    json_integer((json_int_t)t->resync_entries));
+		ev = json_object();
+		json_object_set_new(ev, "new", json_integer((json_int_t)t->rs_new));
+		json_object_set_new(ev, "update", json_integer((json_int_t)t->rs_update));
+		json_object_set_new(ev, "destroy", json_integer((json_int_t)t->rs_destroy));
+		json_object_set_new(ev, "untracked", json_integer((json_int_t)t->rs_untracked));
+		json_object_set_new(o, "resync_changes", ev);
+		ev = json_object();
+		json_object_set_new(ev, "max", json_integer((json_int_t)t->view_max));
+		json_object_set_new(ev, "seeded", json_integer((json_int_t)t->view_seeded));
+		json_object_set_new(ev, "peak", json_integer((json_int_t)t->view_peak));
+		json_object_set_new(ev, "untracked", json_integer((json_int_t)t->view_untracked));
+		json_object_set_new(o, "view", ev);
+		json_object_set_new(o, "buffer_size", json_integer((json_int_t)t->rcvbuf));
 		json_object_set_new(o, "nat", nat_counts_json(t));
 		json_object_set_new(o, "stopped_by",
 				    t->stop_reason ? json_string(t->stop_reason) : json_null());
@@ -600,14 +637,17 @@ void nt_ct_text_totals(struct nt_stream *s, const struct tool_ctx *ctx, const st
 /* ---- watch ------------------------------------------------------------------------------------ */
 
 int nt_watch_render_start(struct nt_stream *s, const struct tool_ctx *ctx,
-			  const struct pd_ct_filter *f)
+			  const struct pd_ct_filter *f, const struct nt_ct_totals *t)
 {
-	json_t *doc;
+	json_t *doc, *view;
 	int rc;
 
 	if (!ctx->json) {
-		nt_stream_printf(s, "# nattrace watch: following conntrack events; "
-				    "Ctrl-C (SIGINT) or SIGTERM stops\n");
+		nt_stream_printf(s, "# nattrace watch: following conntrack events (receive buffer "
+				    "%llu bytes; %llu live entries known, view of at most %llu); "
+				    "Ctrl-C (SIGINT) or SIGTERM stops\n",
+				 (unsigned long long)t->rcvbuf, (unsigned long long)t->view_seeded,
+				 (unsigned long long)t->view_max);
 		return 0;
 	}
 	doc = json_object();
@@ -619,6 +659,11 @@ int nt_watch_render_start(struct nt_stream *s, const struct tool_ctx *ctx,
 	json_object_set_new(doc, "version", json_string(PD_VERSION));
 	json_object_set_new(doc, "command", json_string("watch"));
 	json_object_set_new(doc, "filter", filter_json(f));
+	json_object_set_new(doc, "buffer_size", json_integer((json_int_t)t->rcvbuf));
+	view = json_object();
+	json_object_set_new(view, "max", json_integer((json_int_t)t->view_max));
+	json_object_set_new(view, "seeded", json_integer((json_int_t)t->view_seeded));
+	json_object_set_new(doc, "view", view);
 	rc = put_json(s, doc, 0, false);
 	json_decref(doc);
 	nt_stream_put(s, "\n", 1);
@@ -638,17 +683,27 @@ void nt_watch_render_lost(struct nt_stream *s, const struct tool_ctx *ctx, unsig
 				 time_text(ts_ns, false, t, sizeof(t)), lost);
 }
 
-void nt_watch_render_resynced(struct nt_stream *s, const struct tool_ctx *ctx, uint64_t n,
-			      uint64_t ts_ns)
+void nt_watch_render_resynced(struct nt_stream *s, const struct tool_ctx *ctx,
+			      const struct nt_resync_counts *c, uint64_t ts_ns)
 {
 	char t[64];
 
 	if (ctx->json)
-		nt_stream_printf(s, "{\"type\":\"resync_end\",\"time\":\"%s\",\"entries\":%llu}\n",
-				 time_text(ts_ns, true, t, sizeof(t)), (unsigned long long)n);
+		nt_stream_printf(s, "{\"type\":\"resync_end\",\"time\":\"%s\",\"entries\":%llu,"
+				    "\"new\":%llu,\"update\":%llu,\"destroy\":%llu,"
+				    "\"untracked\":%llu}\n",
+				 time_text(ts_ns, true, t, sizeof(t)),
+				 (unsigned long long)c->entries, (unsigned long long)c->new_,
+				 (unsigned long long)c->update, (unsigned long long)c->destroy,
+				 (unsigned long long)c->untracked);
 	else
-		nt_stream_printf(s, "%s resynchronised: %llu entries in the table now\n",
-				 time_text(ts_ns, false, t, sizeof(t)), (unsigned long long)n);
+		nt_stream_printf(s, "%s resynchronised: %llu entries in the table now; "
+				    "changed while events were lost: %llu new, %llu updated, "
+				    "%llu destroyed; %llu not in the view\n",
+				 time_text(ts_ns, false, t, sizeof(t)),
+				 (unsigned long long)c->entries, (unsigned long long)c->new_,
+				 (unsigned long long)c->update, (unsigned long long)c->destroy,
+				 (unsigned long long)c->untracked);
 }
 
 int nt_watch_render_end(struct nt_stream *s, const struct tool_ctx *ctx,
@@ -669,10 +724,13 @@ int nt_watch_render_end(struct nt_stream *s, const struct tool_ctx *ctx,
 	}
 	nt_stream_printf(s,
 			 "# nattrace watch: %llu events shown (%llu new, %llu update, %llu "
-			 "destroy); %llu overruns, %llu resyncs; stopped by %s\n",
+			 "destroy); %llu overruns, %llu resyncs (found %llu new, %llu updated, "
+			 "%llu destroyed, %llu not in the view); stopped by %s\n",
 			 (unsigned long long)t->matched, (unsigned long long)t->ev_new,
 			 (unsigned long long)t->ev_update, (unsigned long long)t->ev_destroy,
 			 (unsigned long long)t->overruns, (unsigned long long)t->resyncs,
+			 (unsigned long long)t->rs_new, (unsigned long long)t->rs_update,
+			 (unsigned long long)t->rs_destroy, (unsigned long long)t->rs_untracked,
 			 t->stop_reason ? t->stop_reason : "an error");
 	tool_out_init(&out);
 	tool_report_text(ctx, r, &out);
