@@ -269,6 +269,11 @@ int pd_cap_dump_open(struct pd_cap *c, const char *path, struct pd_error *err)
 		s->dump = pcap_dump_open(dp, name);
 		if (!s->dump) {
 			snprintf(msg, sizeof(msg), "%s", pcap_geterr(dp));
+			/* pd_cap_dump_close only visits sources with a dumper
+			 * (found by fuzz_capfile: a link type pcap cannot save) */
+			if (s->dump_dead)
+				pcap_close(s->dump_dead);
+			s->dump_dead = NULL;
 			return cap_fail(c, err, PD_ERR_SYSTEM, msg);
 		}
 	}
@@ -294,9 +299,21 @@ static int64_t cap_frac_ns(const struct cap_src *s)
 	return s->nano ? (int64_t)s->hdr->ts.tv_usec : (int64_t)s->hdr->ts.tv_usec * 1000;
 }
 
+/* sec * unit + frac, saturated: a pcapng timestamp is 64 bits of any
+ * unit, so a damaged file's seconds may not fit in int64_t nanoseconds
+ * (found by fuzz_capfile). */
+static int64_t cap_scale(int64_t sec, int64_t unit, int64_t frac)
+{
+	int64_t v;
+
+	if (__builtin_mul_overflow(sec, unit, &v) || __builtin_add_overflow(v, frac, &v))
+		return sec < 0 ? INT64_MIN : INT64_MAX;
+	return v;
+}
+
 static int64_t cap_ts_ns(const struct cap_src *s)
 {
-	return (int64_t)s->hdr->ts.tv_sec * 1000000000 + cap_frac_ns(s);
+	return cap_scale((int64_t)s->hdr->ts.tv_sec, 1000000000, cap_frac_ns(s));
 }
 
 static void cap_fill(struct pd_cap *c, unsigned i, struct pd_cap_frame *f)
@@ -310,7 +327,7 @@ static void cap_fill(struct pd_cap *c, unsigned i, struct pd_cap_frame *f)
 	f->frame = s->info.frames;
 	f->seq = c->seq;
 	/* the fraction truncated as libpcap truncates when it scales down */
-	f->ts_usec = (int64_t)s->hdr->ts.tv_sec * 1000000 + frac / 1000;
+	f->ts_usec = cap_scale((int64_t)s->hdr->ts.tv_sec, 1000000, frac / 1000);
 	f->ts_nsec = cap_ts_ns(s);
 	f->linktype = s->info.linktype;
 	f->data = s->data;
