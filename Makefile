@@ -237,8 +237,11 @@ schema-check: all $(BUILD)/gencap
 
 # ---- fuzzing (clang libFuzzer, ASan+UBSan) -------------------------------
 FUZZ_CC ?= clang
+# Small pcapfast/readahead buffers: inputs of a few KB reach the reading
+# thread and wrap its ring (lib/src/readahead.h, tests/fuzz/fuzz_capfile.c).
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Ilib/include -Ilib/src \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-DPCAPFAST_BUF=512 -DREADAHEAD_MIN_FILE=1024 -DREADAHEAD_BLK=512 -DREADAHEAD_NBLK=4 \
 	$(PKG_CFLAGS)
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(wildcard lib/src/*.h lib/include/pathdiag/*.h)

@@ -354,9 +354,21 @@ static int64_t cap_frac_ns(const struct cap_src *s)
 	return s->nano ? (int64_t)s->hdr->ts.tv_usec : (int64_t)s->hdr->ts.tv_usec * 1000;
 }
 
+/* sec * unit + frac, saturated: a pcapng timestamp is 64 bits of any
+ * unit, so a damaged file's seconds may not fit in int64_t nanoseconds
+ * (found by fuzz_capfile). */
+static int64_t cap_scale(int64_t sec, int64_t unit, int64_t frac)
+{
+	int64_t v;
+
+	if (__builtin_mul_overflow(sec, unit, &v) || __builtin_add_overflow(v, frac, &v))
+		return sec < 0 ? INT64_MIN : INT64_MAX;
+	return v;
+}
+
 static int64_t cap_ts_ns(const struct cap_src *s)
 {
-	return (int64_t)s->hdr->ts.tv_sec * 1000000000 + cap_frac_ns(s);
+	return cap_scale((int64_t)s->hdr->ts.tv_sec, 1000000000, cap_frac_ns(s));
 }
 
 /* Save the frame of source s (its header as libpcap's dumper writes it:
@@ -399,7 +411,7 @@ static int cap_fill(struct pd_cap *c, unsigned i, struct pd_cap_frame *f, struct
 	f->frame = s->info.frames;
 	f->seq = c->seq;
 	/* the fraction truncated as libpcap truncates when it scales down */
-	f->ts_usec = (int64_t)s->hdr->ts.tv_sec * 1000000 + frac / 1000;
+	f->ts_usec = cap_scale((int64_t)s->hdr->ts.tv_sec, 1000000, frac / 1000);
 	f->ts_nsec = cap_ts_ns(s);
 	f->linktype = s->info.linktype;
 	f->data = s->data;

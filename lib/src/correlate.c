@@ -50,6 +50,8 @@ struct side {
 	bool eof;
 	bool started;
 	int64_t first_t, last_t;  /* corrected */
+	bool any_t;               /* last_t holds a time (engine times may be
+				     negative: 0 is no "before everything") */
 	struct flow *flows;
 	size_t nflows;
 };
@@ -73,6 +75,7 @@ struct eng {
 	int64_t offset;
 	struct way way[2];
 	uint64_t rng;
+	uint64_t base;  /* ns since the epoch that engine time 0 stands for */
 	struct pd_corr_result *res;
 	int err_code;
 };
@@ -198,7 +201,8 @@ static int judge_unmatched(struct eng *e, const struct ent *x)
 
 	bool done = other->eof && other->ipre >= other->npre;
 
-	if (!other->started || x->t < other->first_t || (done && x->t > other->last_t)) {
+	if (!other->started || x->t < other->first_t ||
+	    (done && (!other->any_t || x->t > other->last_t))) {
 		f->unjudged++;
 		return 0;
 	}
@@ -293,8 +297,10 @@ static int process(struct eng *e, int s, const struct pd_tunrec *r, int64_t t)
 		sd->started = true;
 		sd->first_t = t;
 	}
-	if (t > sd->last_t)
+	if (!sd->any_t || t > sd->last_t) {
 		sd->last_t = t;
+		sd->any_t = true;
+	}
 	fi = flow_of(sd, r, &e->res->flows_overflow);
 	sd->flows[fi].pkts++;
 	/* Age out what waited longer than the window. */
@@ -368,7 +374,21 @@ static int keyed_cmp(const void *pa, const void *pb)
 	return 0;
 }
 
-static struct keyed *keyed_build(const struct pd_tunrec *r, size_t n)
+/* Engine time of a timestamp: ns relative to e->base, clamped to
+ * +-TIME_SPAN.  A record file may hold any 64-bit time; within the span
+ * (36 years) every sum and difference the engine forms (delays, the clock
+ * offset, the window) stays inside int64_t.  Found by fuzz_correlate. */
+#define TIME_SPAN ((int64_t)1 << 60)
+
+static int64_t eng_t(uint64_t base, uint64_t ns)
+{
+	uint64_t d = ns >= base ? ns - base : base - ns;
+	int64_t v = d > (uint64_t)TIME_SPAN ? TIME_SPAN : (int64_t)d;
+
+	return ns >= base ? v : -v;
+}
+
+static struct keyed *keyed_build(const struct pd_tunrec *r, size_t n, uint64_t base)
 {
 	struct keyed *k = malloc((n ? n : 1) * sizeof(*k));
 	size_t i;
@@ -381,7 +401,7 @@ static struct keyed *keyed_build(const struct pd_tunrec *r, size_t n)
 		k[i].kind = r[i].kind;
 		k[i].wgt = r[i].wg_type;
 		k[i].idx = (uint32_t)i;
-		k[i].t = (int64_t)r[i].ts_ns;
+		k[i].t = eng_t(base, r[i].ts_ns);
 	}
 	qsort(k, n, sizeof(*k), keyed_cmp);
 	return k;
@@ -395,8 +415,8 @@ static int estimate(struct eng *e)
 	bool ab = false, ba = false;
 	int64_t min_ab = 0, max_ba = 0;
 
-	ka = keyed_build(A->pre, A->npre);
-	kb = keyed_build(B->pre, B->npre);
+	ka = keyed_build(A->pre, A->npre, e->base);
+	kb = keyed_build(B->pre, B->npre, e->base);
 	if (!ka || !kb) {
 		free(ka);
 		free(kb);
@@ -782,6 +802,9 @@ int pd_corr_run(const struct pd_corr_opts *opts, struct pd_corr_src *a, struct p
 	prefix = e->o.prefix;
 	for (s = 0; s < 2 && !rc; s++)
 		rc = read_prefix(&e->s[s], prefix, err);
+	/* engine time 0: A's first record (or B's, or A's start) */
+	e->base = e->s[0].npre ? e->s[0].pre[0].ts_ns :
+		  e->s[1].npre ? e->s[1].pre[0].ts_ns : a->start_ns;
 	if (!rc)
 		rc = estimate(e);
 	if (rc) {
@@ -804,7 +827,8 @@ int pd_corr_run(const struct pd_corr_opts *opts, struct pd_corr_src *a, struct p
 	for (s = 0; s < 2; s++) {
 		if (e->s[s].src->start_ns) {
 			e->s[s].started = true;
-			e->s[s].first_t = (int64_t)e->s[s].src->start_ns - (s ? e->offset : 0);
+			e->s[s].first_t = eng_t(e->base, e->s[s].src->start_ns) -
+					  (s ? e->offset : 0);
 		}
 	}
 
@@ -820,8 +844,8 @@ int pd_corr_run(const struct pd_corr_opts *opts, struct pd_corr_src *a, struct p
 			break;
 		if (!ha && !hb)
 			break;
-		ta = (int64_t)ra.ts_ns;
-		tb = (int64_t)rb.ts_ns - e->offset;
+		ta = eng_t(e->base, ra.ts_ns);
+		tb = eng_t(e->base, rb.ts_ns) - e->offset;
 		if (ha && (!hb || ta <= tb)) {
 			e->s[0].ipre++;
 			res->records[0]++;
@@ -837,10 +861,12 @@ int pd_corr_run(const struct pd_corr_opts *opts, struct pd_corr_src *a, struct p
 	/* The capture end, when the stream knows it, bounds what was judged. */
 	for (s = 0; s < 2 && !rc; s++) {
 		struct side *sd = &e->s[s];
-		int64_t end = (int64_t)sd->src->end_ns - (s ? e->offset : 0);
+		int64_t end = eng_t(e->base, sd->src->end_ns) - (s ? e->offset : 0);
 
-		if (sd->src->end_ns && sd->started && end > sd->last_t)
+		if (sd->src->end_ns && sd->started && (!sd->any_t || end > sd->last_t)) {
 			sd->last_t = end;
+			sd->any_t = true;
+		}
 	}
 	while (!rc && e->head < e->tail)
 		rc = evict_head(e);

@@ -41,7 +41,9 @@
 #include "pcapfast.h"
 #include "readahead.h"
 
+#ifndef PCAPFAST_BUF /* the fuzz build sets a small one (FUZZ_CFLAGS) */
 #define PCAPFAST_BUF (1u << 20)
+#endif
 #define REC_HDR 16
 #define FILE_HDR 24
 

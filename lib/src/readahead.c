@@ -29,8 +29,18 @@
 
 #include "readahead.h"
 
+/* The fuzz build shrinks both (READAHEAD_NBLK, READAHEAD_BLK in the
+ * Makefile's FUZZ_CFLAGS) so that small inputs wrap the ring. */
+#ifdef READAHEAD_NBLK
+#define RA_NBLK READAHEAD_NBLK
+#else
 #define RA_NBLK 8
+#endif
+#ifdef READAHEAD_BLK
+#define RA_BLK READAHEAD_BLK
+#else
 #define RA_BLK (1u << 20)
+#endif
 
 struct ra_block {
 	uint8_t *mem;   /* headroom + data */

@@ -13,8 +13,12 @@
 
 struct readahead;
 
-/* Files with fewer bytes than this left are read without a thread. */
+/* Files with fewer bytes than this left are read without a thread (the
+ * fuzz build defines a small value so that its inputs of a few KB reach the
+ * thread: FUZZ_CFLAGS in the Makefile). */
+#ifndef READAHEAD_MIN_FILE
 #define READAHEAD_MIN_FILE (16u << 20)
+#endif
 
 /* Start reading fd (read with pread only, never closed here) from offset
  * off on, in blocks of at least max_span bytes; a window asked for later is

@@ -104,18 +104,24 @@ static inline size_t fz_min(size_t a, size_t b)
 	return a < b ? a : b;
 }
 
-/* A static description: non-empty, printable, reasonably short.  Reading it
- * also makes ASan complain if `what` points somewhere it should not. */
-static inline void fz_check_what(const char *what)
+/* A static description: non-empty, printable, shorter than max.  Reading
+ * it also makes ASan complain if `what` points somewhere it should not. */
+static inline void fz_check_what_max(const char *what, size_t max)
 {
 	size_t i;
 
 	FZ_CHECK(what != NULL);
 	for (i = 0; what[i]; i++) {
-		FZ_CHECK(i < 200);
+		FZ_CHECK(i < max);
 		FZ_CHECK(what[i] >= 0x20 && what[i] < 0x7f);
 	}
 	FZ_CHECK(i > 0);
+}
+
+/* A decoder's description: reasonably short. */
+static inline void fz_check_what(const char *what)
+{
+	fz_check_what_max(what, 200);
 }
 
 /* Poison an error record so that a decoder that fails without filling it

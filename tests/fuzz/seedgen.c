@@ -12,6 +12,8 @@
  *            decoder bug cannot hide its own seeds)
  * and, for the first few frames, the same IP packet re-framed as every
  * other supported link type (raw, IPv4/IPv6, null, loop, SLL, SLL2).
+ * The file itself, cut after CAPFILE_SEED_LEN bytes, is a seed of
+ *   capfile  selector (plain, filtered and merged twice, saved), the file
  *
  * LAYERS, if given, is a list of "frame protocol offset" lines (frame
  * numbers from 1) saying where tshark found each protocol header in the
@@ -35,6 +37,7 @@
 #define LINK_SEED_LEN 64
 #define REFRAME_FRAMES 8
 #define MAX_SEED 65536
+#define CAPFILE_SEED_LEN 4000 /* run.sh's -max_len is 4096 */
 
 /* Selector byte of fuzz_link / fuzz_dissect for each linktype. */
 enum {
@@ -98,6 +101,23 @@ static void put(const char *target, const uint8_t *prefix, size_t pn,
 	}
 	close(fd);
 	nwritten++;
+}
+
+/* The capture file's first bytes, as fuzz_capfile seeds: read as stored
+ * (pcap or pcapng), with three selectors (tests/fuzz/fuzz_capfile.c). */
+static void capfile_seeds(const char *capture)
+{
+	static const uint8_t sels[] = { 0x00, 0x03, 0x04 };
+	uint8_t head[CAPFILE_SEED_LEN];
+	size_t n;
+	FILE *f = fopen(capture, "rb");
+
+	if (!f)
+		return;
+	n = fread(head, 1, sizeof(head), f);
+	fclose(f);
+	for (size_t i = 0; i < sizeof(sels); i++)
+		put("capfile", &sels[i], 1, head, n);
 }
 
 static int linktype_sel(int dlt)
@@ -331,6 +351,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	sel = linktype_sel(pcap_datalink(p));
+	capfile_seeds(argv[optind + 1]);
 	while (frame < maxframes && (rc = pcap_next_ex(p, &h, &f)) == 1) {
 		size_t n = h->caplen;
 		uint8_t pre[2];

@@ -236,6 +236,40 @@ static void test_stop_file(void **state)
 	pd_cap_free(c);
 }
 
+/* A microsecond file (read in nanoseconds, so -w needs a dead handle of
+ * the file's precision) whose link type libpcap cannot save: the dump
+ * fails with libpcap's message and nothing is left allocated (found by
+ * fuzz_capfile; the sanitizer build's leak check is what sees it). */
+static void test_dump_unsavable(void **state)
+{
+	uint8_t h[24] = { 0 };
+	struct pd_cap *c = pd_cap_new(NULL);
+	struct pd_error err = { 0 };
+	char in[128], out[128];
+	FILE *f;
+
+	(void)state;
+	path_in(in, sizeof(in), "odd.pcap");
+	path_in(out, sizeof(out), "odd-out.pcap");
+	f = fopen(in, "wb");
+	assert_non_null(f);
+	put32(h, 0xa1b2c3d4u, false);
+	h[4] = 2;
+	h[6] = 4;
+	put32(h + 16, 65535, false);
+	put32(h + 20, 0xf065af05u, false); /* the fuzzer's link type */
+	assert_int_equal(fwrite(h, 1, sizeof(h), f), sizeof(h));
+	assert_int_equal(fclose(f), 0);
+	assert_non_null(c);
+	assert_int_equal(pd_cap_add_file(c, in, &err), 0);
+	assert_int_equal(pd_cap_dump_open(c, out, &err), PD_ERR_SYSTEM);
+	assert_non_null(err.what);
+	assert_true(err.what[0] != '\0');
+	/* a second attempt fails the same way, again leaving nothing behind */
+	assert_int_equal(pd_cap_dump_open(c, out, &err), PD_ERR_SYSTEM);
+	pd_cap_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +278,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_merge_ns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dump_precision, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dump_unsavable, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

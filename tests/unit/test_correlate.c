@@ -345,6 +345,46 @@ static void test_threshold_rule(void **state)
 	assert_int_equal(d.mtu_hi, 1479);
 }
 
+/* Record files may hold any 64-bit time: here B's clock reads 2^63 ns
+ * (292 years) ahead of A's, further than int64_t differences reach.  The
+ * engine clamps its times (found by fuzz_correlate: signed overflow), still
+ * matches every packet and says B is ahead. */
+static void test_extreme_times(void **state)
+{
+	const uint64_t ahead = (uint64_t)1 << 63;
+	struct arr a, b;
+	struct pd_corr_result res;
+	struct pd_tunrec r;
+	size_t i, n = 50;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	for (i = 0; i < n; i++) {
+		uint64_t t = 1700000000ULL * 1000000000ULL + i * 10 * MS;
+
+		r = wgrec(1, t, i, 1000);
+		arr_push(&a, &r);
+		r = wgrec(1, t + ahead + 5 * MS, i, 1000);
+		arr_push(&b, &r);
+		r = wgrec(0, t + ahead + 1 * MS, i, 200);
+		arr_push(&b, &r);
+		r = wgrec(0, t + 6 * MS, i, 200);
+		arr_push(&a, &r);
+	}
+	qsort(a.r, a.n, sizeof(*a.r), by_ts);
+	qsort(b.r, b.n, sizeof(*b.r), by_ts);
+	assert_int_equal(run(&a, &b, &res), 0);
+	assert_int_equal(res.records[0], 2 * n);
+	assert_int_equal(res.records[1], 2 * n);
+	assert_int_equal(res.matched, 2 * n);
+	assert_true(res.offset_known);
+	assert_true(res.offset_ns > 0);
+	pd_corr_result_free(&res);
+	free(a.r);
+	free(b.r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -354,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_reorder),
 		cmocka_unit_test(test_stream_bounded),
 		cmocka_unit_test(test_threshold_rule),
+		cmocka_unit_test(test_extreme_times),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,7 +24,8 @@
  * Timestamps: files are opened, and live interfaces asked, for nanosecond
  * precision (microseconds where libpcap cannot give more); every frame
  * carries both ts_usec (as before, truncated as libpcap truncates) and
- * ts_nsec.
+ * ts_nsec, each saturated at INT64_MIN / INT64_MAX when a damaged file's
+ * time does not fit (pcapng stores 64-bit timestamps of any unit).
  *
  * Stopping a live capture: the kernel hands TPACKET_V3 ring blocks over up
  * to the block timeout late, so frames captured just before a stop may not
