@@ -251,7 +251,7 @@ int pd_cap_add_iface(struct pd_cap *c, const char *iface, struct pd_error *err)
 
 /* The file header libpcap's dumper writes for handle dp, into h (24
  * bytes); false when it cannot be had. */
-static bool cap_dump_header(pcap_t *dp, uint8_t *h, size_t hlen)
+static int cap_dump_header(pcap_t *dp, uint8_t *h, size_t hlen, char *why, size_t whysz)
 {
 	char *mem = NULL;
 	size_t len = 0;
@@ -259,20 +259,23 @@ static bool cap_dump_header(pcap_t *dp, uint8_t *h, size_t hlen)
 	pcap_dumper_t *d;
 	bool ok;
 
+	snprintf(why, whysz, "out of memory");
 	if (!f)
-		return false;
+		return PD_ERR_NOMEM;
 	d = pcap_dump_fopen(dp, f);
 	if (!d) {
+		/* libpcap refuses, e.g. a link type it cannot save (fuzz_capfile) */
+		snprintf(why, whysz, "%s", pcap_geterr(dp));
 		fclose(f);
 		free(mem);
-		return false;
+		return PD_ERR_SYSTEM;
 	}
 	pcap_dump_close(d); /* closes f: mem and len are final */
 	ok = len == hlen;
 	if (ok)
 		memcpy(h, mem, hlen);
 	free(mem);
-	return ok;
+	return ok ? 0 : PD_ERR_NOMEM;
 }
 
 /* Say why saving failed, naming the file and what it holds. */
@@ -297,7 +300,8 @@ int pd_cap_dump_open(struct pd_cap *c, const char *path, struct pd_error *err)
 	struct pd_error werr = { 0 };
 	uint8_t h[24];
 	pcap_t *dp, *dead;
-	bool ok;
+	char why[PCAP_ERRBUF_SIZE + 16];
+	int rc;
 
 	if (!c || !path)
 		return pd_fail(err, PD_ERR_INVAL, 0, "no output file given");
@@ -319,11 +323,11 @@ int pd_cap_dump_open(struct pd_cap *c, const char *path, struct pd_error *err)
 				return cap_fail(c, err, PD_ERR_NOMEM, "out of memory");
 			dp = dead;
 		}
-		ok = cap_dump_header(dp, h, sizeof(h));
+		rc = cap_dump_header(dp, h, sizeof(h), why, sizeof(why));
 		if (dead)
 			pcap_close(dead);
-		if (!ok)
-			return cap_fail(c, err, PD_ERR_NOMEM, "out of memory");
+		if (rc < 0)
+			return cap_fail(c, err, rc, why);
 		if (pd_wfile_open(&s->dump, s->dump_name, &werr) < 0 ||
 		    pd_wfile_put(s->dump, h, sizeof(h), NULL, 0, &werr) < 0 ||
 		    pd_wfile_flush(s->dump, &werr) < 0) {
