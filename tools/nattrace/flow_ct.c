@@ -110,11 +110,15 @@ void flow_conntrack(const struct flow_opts *o, struct flow_result *res)
 	pd_ct_close(ct);
 	if (rc < 0) {
 		pd_error_message(&err, msg, sizeof(msg));
-		/* The library's message names the capability already. */
-		snprintf(res->ct_error, sizeof(res->ct_error), "%s%s", msg,
-			 rc != PD_ERR_PERM ? ""
-			 : strstr(msg, "CAP_NET_ADMIN") ? "; run as root or give --no-conntrack"
-			 : " (needs CAP_NET_ADMIN); run as root or give --no-conntrack");
+		/* The library's message names the capability already.  The
+		 * hint is kept whole; the message is cut to fit before it. */
+		const char *hint = rc != PD_ERR_PERM ? ""
+				   : strstr(msg, "CAP_NET_ADMIN") ? "; run as root or give --no-conntrack"
+				   : " (needs CAP_NET_ADMIN); run as root or give --no-conntrack";
+		size_t hl = strlen(hint), ml = strnlen(msg, sizeof(res->ct_error) - 1 - hl);
+
+		memcpy(res->ct_error, msg, ml);
+		memcpy(res->ct_error + ml, hint, hl + 1);
 		return;
 	}
 	res->ct_read = true;
