@@ -449,12 +449,21 @@ static int cap_fill_pending(struct pd_cap *c, struct cap_src *s, struct pd_error
 		s->pending = true;
 		return 0;
 	}
+	errno = 0;
 	rc = pcap_next_ex(s->p, &s->hdr, &s->data);
 	if (rc == 1) {
 		s->pending = true;
 		return 0;
 	}
 	s->eof = true;
+	/* A read from a pipe or FIFO cut short by a signal (the tools install
+	 * SIGINT/SIGTERM without SA_RESTART to stop): the input is not damaged,
+	 * the run is stopping.  The record in flight is lost with the stream
+	 * position, so the source ends here. */
+	if (rc == PCAP_ERROR && errno == EINTR) {
+		s->info.interrupted = true;
+		return 0;
+	}
 	cap_scan_blocks(s);
 	if (rc == PCAP_ERROR) {
 		s->info.damaged = true;

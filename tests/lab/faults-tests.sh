@@ -252,17 +252,26 @@ t_sig_live()
 	[ "$SIG_FRAMES" -gt 10 ] || why "only $SIG_FRAMES frames in a second of pings"
 }
 
-# t_sig_file SIG: -r of a generated 300000-packet capture, -w, the signal 0.5 s in.
+# t_sig_file SIG: -r of a generated 300000-packet capture, -w, the signal
+# while reading.  The file comes through a FIFO whose writer gives the first
+# 8 MB and then holds it open, so the signal always arrives before the end,
+# however fast the reading (a race with a plain file otherwise).
 t_sig_file()
 {
-	local total
+	local total wpid
 	[ -s "$W/big.pcap" ] || "$GEN" mix 300000 -o "$W/big.pcap" || { why "gencap failed"; return; }
-	"$TSN" --json -r "$W/big.pcap" -w "$W/r$1.pcap" >"$W/r$1.out" 2>"$W/r$1.err" &
+	rm -f "$W/fifo$1"
+	mkfifo "$W/fifo$1" || { why "mkfifo failed"; return; }
+	sh -c 'head -c 8000000 "$1"; exec sleep 60' sh "$W/big.pcap" >"$W/fifo$1" &
+	wpid=$!
+	"$TSN" --json -r "$W/fifo$1" -w "$W/r$1.pcap" >"$W/r$1.out" 2>"$W/r$1.err" &
 	TPID=$!
-	lab_wait "handler" 10 started "$TPID" || { why "no handler"; return; }
+	lab_wait "handler" 10 started "$TPID" || { kill "$wpid"; why "no handler"; return; }
 	sleep 0.5
 	kill -s "$1" "$TPID"
-	tsn_wait 60 || { why "still running"; return; }
+	tsn_wait 60 || { kill "$wpid"; why "still running"; return; }
+	kill "$wpid" 2>/dev/null
+	wait "$wpid" 2>/dev/null
 	sig_check "r$1" || return
 	total=300000
 	[ "$SIG_FRAMES" -lt "$total" ] || why "read all $total frames before the signal"

@@ -64,6 +64,11 @@ int tsn_reader_next(struct tsn_reader *r, struct pd_cap_frame *f, struct pd_erro
 			r->stop_ns = pd_cap_stop(r->cap);
 		}
 		rc = pd_cap_next(r->cap, f, r->stop_reason ? 20 : 100, err);
+		/* a signal that cut a read short ended the input: say so */
+		if (rc == PD_CAP_EOF && !r->stop_reason && stop_signal) {
+			r->stop_reason = "signal";
+			r->stop_ns = pd_cap_stop(r->cap);
+		}
 		if (rc != 0)
 			return rc;
 	}

@@ -104,6 +104,9 @@ struct pd_cap_source_info {
 	uint64_t saved;             /* frames the dump file holds whole (set
 				       by pd_cap_dump_close, or at a failure) */
 	bool save_failed;           /* writing the dump file failed */
+	bool interrupted;           /* file: a signal cut a read from a pipe
+				       or FIFO short; the source ends there
+				       (the run is stopping, not damaged) */
 };
 
 /* One frame as returned by pd_cap_next: data stays valid until the next
