@@ -482,10 +482,17 @@ static int tun_get(struct pd_tunstat *st, const struct classified *c, int fam,
 
 /* ---- per-packet accounting ------------------------------------------------- */
 
+/* The padding after .source is zeroed too: references are copied into the
+ * state, whose bytes must depend on the input alone (fuzz_tunstat compares
+ * two runs byte for byte; it found stack bytes in that padding). */
 static struct pd_ts_frame_ref ref(unsigned source, uint64_t frame, int64_t ts)
 {
-	struct pd_ts_frame_ref r = { source, frame, ts };
+	struct pd_ts_frame_ref r;
 
+	memset(&r, 0, sizeof(r));
+	r.source = source;
+	r.frame = frame;
+	r.ts_usec = ts;
 	return r;
 }
 
